@@ -1,0 +1,25 @@
+import { v7 as uuidv7 } from 'uuid';
+import { nudgeOutbox } from '../../layers/events/outbox';
+import { productStore, type ProductStore } from './repository';
+import { viewStore, type ViewStore } from './read-model';
+
+/** What products operations need from the outside world; handlers wire the real ones. */
+export interface ProductDeps {
+  store: ProductStore;
+  newId: () => string;
+  now: () => Date;
+  /** Wakes the outbox relay after a write; best effort, the relay also sweeps. */
+  nudge: () => void;
+}
+
+export const productDeps = async (): Promise<ProductDeps> => ({
+  store: await productStore(),
+  newId: uuidv7,
+  now: () => new Date(),
+  nudge: nudgeOutbox,
+});
+
+export const readDeps = async (): Promise<{ store: ProductStore; views: ViewStore }> => ({
+  store: await productStore(),
+  views: await viewStore(),
+});

@@ -1,0 +1,49 @@
+import { z } from 'zod';
+import { ConfigError } from '../errors';
+
+/**
+ * Configuration is read from the environment once per module instance (cold start),
+ * validated against a zod schema, and frozen. A bad environment fails the cold start
+ * with every problem listed by variable name — never by value, which may be a secret.
+ */
+export const baseConfigSchema = z.object({
+  NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
+  SERVICE_NAME: z.string().min(1).default('marketplace'),
+  FUNCTION_NAME: z.string().min(1).default('unknown'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  MONGO_URL: z.string().regex(/^mongodb(\+srv)?:\/\//, 'must be a mongodb:// URL').default('mongodb://127.0.0.1:27017/marketplace'),
+  REDIS_URL: z.string().regex(/^rediss?:\/\//, 'must be a redis:// URL').default('redis://127.0.0.1:6379'),
+  KAFKA_BROKERS: z.string().min(1).default('127.0.0.1:9092'),
+  KAFKA_CLIENT_ID: z.string().min(1).default('marketplace'),
+  JWT_ISSUER: z.string().min(1).default('https://auth.marketplace.local'),
+  JWT_AUDIENCE: z.string().min(1).default('marketplace-api'),
+  JWKS_URL: z.string().url().optional(),
+  JWKS: z.string().optional(),
+  MAX_BODY_BYTES: z.coerce.number().int().positive().default(100 * 1024),
+  CONNECTOR_SECRET: z.string().min(16).optional(),
+  OTEL_EXPORTER_OTLP_ENDPOINT: z.string().url().optional(),
+});
+
+export type BaseConfig = z.infer<typeof baseConfigSchema>;
+
+export const parseConfig = <S extends z.ZodType>(schema: S, env: Record<string, string | undefined>): z.infer<S> => {
+  const result = schema.safeParse(env);
+  if (!result.success) {
+    throw new ConfigError(result.error.issues.map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`));
+  }
+  return Object.freeze(result.data) as z.infer<S>;
+};
+
+const cache = new WeakMap<z.ZodType, unknown>();
+
+/** Parses `process.env` against `schema` the first time, then returns the same frozen object. */
+export const loadConfig = <S extends z.ZodType = typeof baseConfigSchema>(schema?: S): z.infer<S> => {
+  const effective = (schema ?? baseConfigSchema) as S;
+  if (!cache.has(effective)) cache.set(effective, parseConfig(effective, process.env));
+  return cache.get(effective) as z.infer<S>;
+};
+
+/** For tests: forget parsed configs so a changed environment is read again. */
+export const resetConfigCache = (schema?: z.ZodType): void => {
+  cache.delete(schema ?? baseConfigSchema);
+};
