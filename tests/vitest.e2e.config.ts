@@ -12,5 +12,6 @@ export default defineConfig({
     hookTimeout: 180_000,
     env: { LOG_LEVEL: 'silent', NODE_ENV: 'test' },
     globalSetup: ['tests/support/global-setup.ts'],
+    setupFiles: ['tests/support/integration-env.ts'],
   },
 });

@@ -13,6 +13,7 @@ export default defineConfig({
     hookTimeout: 120_000,
     env: { LOG_LEVEL: 'silent', NODE_ENV: 'test' },
     globalSetup: ['tests/support/global-setup.ts'],
+    setupFiles: ['tests/support/integration-env.ts'],
     coverage: {
       provider: 'v8',
       include: coverageSources,
