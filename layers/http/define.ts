@@ -1,4 +1,3 @@
-import middy from '@middy/core';
 import type { z } from 'zod';
 import { jwtAuth } from '../auth';
 import type { Actor, Role } from '../auth/types';
@@ -12,10 +11,10 @@ import { initTracing } from '../tracing';
 import { validate } from '../validation';
 import { httpErrors } from './http-errors';
 import { jsonBody } from './json-body';
-import { observe } from './observe';
+import { observed } from './observe';
 import { openfaas, type OpenFaasHandler } from './openfaas';
 import { route } from './route';
-import type { FunctionContext, HttpEvent, HttpMethod, HttpResponse } from './types';
+import type { FunctionContext, HttpMethod } from './types';
 
 type Infer<S> = S extends z.ZodType ? z.infer<S> : undefined;
 
@@ -83,8 +82,7 @@ export const defineHttp = <
   initTracing({ serviceName: config.SERVICE_NAME, otlpEndpoint: config.OTEL_EXPORTER_OTLP_ENDPOINT });
   const logger = createLogger({ service: operation.name.split('-')[0]!, functionName: operation.name, level: config.LOG_LEVEL });
 
-  const handler = middy<HttpEvent, HttpResponse, Error, FunctionContext>()
-    .use(observe({ logger }))
+  const handler = observed({ logger })
     .use(httpErrors())
     .use(route({ method: operation.method, path: operation.path }))
     .use(jsonBody({ maxBytes: operation.maxBodyBytes ?? config.MAX_BODY_BYTES }));

@@ -1,4 +1,4 @@
-import type middy from '@middy/core';
+import middy from '@middy/core';
 import type { Logger } from 'pino';
 import { metrics, statusClass } from '../metrics';
 import { requestLogger } from '../logger';
@@ -13,15 +13,18 @@ export interface ObserveOptions {
 
 type Request = middy.Request<HttpEvent, HttpResponse, Error, FunctionContext> & { internal: { startedAt?: bigint } };
 
-/** Binds a request logger carrying trace and request ids, and records RED metrics. */
-export const observe = (opts: ObserveOptions): middy.MiddlewareObj<HttpEvent, HttpResponse, Error, FunctionContext> => {
+/** Binds a request logger carrying trace and request ids, and records RED metrics when the request ends. */
+export const observe = (opts: ObserveOptions) => {
   const options = { logRequests: true, ...opts };
   const observeBefore = async (request: Request): Promise<void> => {
     request.internal.startedAt = process.hrtime.bigint();
     request.context.log = requestLogger(options.logger, { ...spanIds(), requestId: request.context.requestId });
   };
-  const record = (request: Request): void => {
+  // Recorded when the request ends, whatever ended it: the handler, an error, or an early
+  // response (an idempotent replay skips the handler and every `after` phase).
+  const observeRequestEnd = async (request: Request): Promise<void> => {
     const { context, event } = request;
+    if (!context.log) return;
     const status = request.response?.statusCode ?? 500;
     const seconds = Number(process.hrtime.bigint() - (request.internal.startedAt ?? process.hrtime.bigint())) / 1e9;
     metrics.requests.inc({ function: context.functionName, method: event.method, status_class: statusClass(status) });
@@ -31,10 +34,11 @@ export const observe = (opts: ObserveOptions): middy.MiddlewareObj<HttpEvent, Ht
       log.info({ method: event.method, path: event.path, status, ms: Math.round(seconds * 1000) }, 'request completed');
     }
   };
-  const observeAfter = async (request: Request): Promise<void> => record(request);
-  // Runs last among onError handlers (registered first), after httpErrors has set the response.
-  const observeOnError = async (request: Request): Promise<void> => {
-    if (request.response) record(request);
-  };
-  return { before: observeBefore, after: observeAfter, onError: observeOnError };
+  return { before: observeBefore, requestEnd: observeRequestEnd };
+};
+
+/** Wires `observe` into middy: its `before` as a middleware, its `requestEnd` as the plugin hook. */
+export const observed = (opts: ObserveOptions) => {
+  const observer = observe(opts);
+  return middy<HttpEvent, HttpResponse, Error, FunctionContext>({ requestEnd: observer.requestEnd as never }).use({ before: observer.before });
 };

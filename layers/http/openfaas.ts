@@ -64,7 +64,7 @@ export const openfaas = (functionName: string, handler: MiddyLike, operation?: u
     } catch (error) {
       response = problemResponse(error, `urn:request:${requestId}`);
     }
-    const headers = { 'x-request-id': requestId, ...response.headers };
+    const headers: Record<string, string> = { 'x-request-id': requestId, ...response.headers };
     if (response.body !== undefined && !headers['content-type']) headers['content-type'] = 'application/json';
     return context.status(response.statusCode).headers(headers).succeed(response.body);
   };
