@@ -1,15 +1,17 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
 /**
- * One registry per process. Function metrics carry a `function` label so that the gateway,
- * which hosts every function, and a single-function OpenFaaS pod expose the same series.
+ * One registry per process, kept on globalThis: the local gateway loads every function from
+ * its own bundle (each with its own copy of this module) and must still expose all their
+ * series at one /metrics. Function metrics carry a `function` label, so the gateway and a
+ * single-function OpenFaaS pod expose the same series.
  */
-export const registry = new Registry();
+const REGISTRY_KEY = Symbol.for('marketplace.metrics.registry');
+const holder = globalThis as typeof globalThis & { [REGISTRY_KEY]?: Registry };
+export const registry: Registry = (holder[REGISTRY_KEY] ??= new Registry());
 
-let defaultsCollected = false;
 export const collectProcessMetrics = (): void => {
-  if (defaultsCollected) return;
-  defaultsCollected = true;
+  if (registry.getSingleMetric('process_cpu_user_seconds_total')) return;
   collectDefaultMetrics({ register: registry });
 };
 

@@ -1,0 +1,101 @@
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { generateSigningKey, toJwks } from '../../../layers/auth/tokens';
+import { REPO_ROOT } from '../../../openfaas/paths';
+import { buildFixtures, freePort, startProcess, TEMPLATE_INDEX, waitForHttp, type Fixtures, type Started } from './support';
+
+/** The template's index.js as of-watchdog runs it: a child process serving one bundle on http_port. */
+interface Upstream {
+  url: string;
+  process: Started;
+}
+
+const startUpstream = async (handlerPath: string, env: Record<string, string> = {}): Promise<Upstream> => {
+  const port = await freePort();
+  const started = startProcess(process.execPath, [TEMPLATE_INDEX], { http_port: String(port), HANDLER_PATH: handlerPath, ...env });
+  const url = `http://127.0.0.1:${port}`;
+  try {
+    await waitForHttp(`${url}/_/health`);
+  } catch (error) {
+    await started.stop();
+    throw new Error(`${(error as Error).message}\n${started.output()}`);
+  }
+  return { url, process: started };
+};
+
+let fixtures: Fixtures;
+const running: Upstream[] = [];
+
+const upstream = async (handlerPath: string, env?: Record<string, string>) => {
+  const started = await startUpstream(handlerPath, env);
+  running.push(started);
+  return started.url;
+};
+
+beforeAll(async () => {
+  fixtures = await buildFixtures();
+}, 60_000);
+
+afterAll(async () => {
+  await Promise.all(running.map((started) => started.process.stop()));
+  fixtures?.cleanup();
+});
+
+describe('node20-middy template (index.js)', () => {
+  it('serves the bundle: path, query, raw body and the reply the function set', async () => {
+    const url = await upstream(fixtures.handlerOf('fixture-echo'));
+    const response = await fetch(`${url}/item-9?q=1`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"message":"hi"}' });
+    expect(response.status).toBe(200);
+    expect(response.headers.get('x-fixture')).toBe('echo');
+    expect(await response.json()).toMatchObject({ path: '/item-9', query: { q: '1' }, message: 'hi', method: 'POST' });
+  });
+
+  it('answers a thrown error with a problem+json 500, never raw text', async () => {
+    const url = await upstream(fixtures.handlerOf('fixture-boom'));
+    const response = await fetch(url, { method: 'POST' });
+    expect(response.status).toBe(500);
+    expect(response.headers.get('content-type')).toBe('application/problem+json');
+    const text = await response.text();
+    expect(text).not.toContain('hunter2');
+    expect(JSON.parse(text)).toEqual({
+      type: 'https://docs.marketplace.dev/problems/internal_error',
+      title: 'Internal Server Error',
+      status: 500,
+      detail: 'An unexpected error occurred.',
+      code: 'internal_error',
+    });
+  });
+
+  it('answers GET /_/health, refuses oversized bodies with a 413 problem, and stops on SIGTERM', async () => {
+    const started = await startUpstream(fixtures.handlerOf('hello'), { MAX_REQUEST_BYTES: '1024' });
+    const health = await fetch(`${started.url}/_/health`);
+    expect(health.status).toBe(200);
+    expect(await (await fetch(started.url)).json()).toMatchObject({ message: 'Hello from OpenFaaS', method: 'GET', path: '/' });
+    const tooLarge = await fetch(started.url, { method: 'POST', body: 'x'.repeat(2048) });
+    expect(tooLarge.status).toBe(413);
+    expect(await tooLarge.json()).toMatchObject({ code: 'payload_too_large', status: 413 });
+    expect(await started.process.stop()).toBe(0);
+  });
+
+  it('exits at start when the function module cannot be loaded', async () => {
+    const started = startProcess(process.execPath, [TEMPLATE_INDEX], { http_port: String(await freePort()), HANDLER_PATH: fixtures.handlerOf('fixture-broken') });
+    expect(await started.exited).toBe(1);
+    expect(started.output()).toContain('cold start failed');
+  });
+});
+
+/** A real function, when `npm run build` has produced it: unauthenticated calls get a 401 problem. */
+const REAL_FUNCTION = path.join(REPO_ROOT, 'dist', 'functions', 'products-get', 'handler.js');
+const realReason = existsSync(REAL_FUNCTION) ? '' : ` (skipped: ${path.relative(REPO_ROOT, REAL_FUNCTION)} not built; run npm run build)`;
+
+describe('node20-middy template with a built function bundle', () => {
+  it.skipIf(realReason !== '')(`serves products-get and answers without a token with a 401 problem${realReason}`, async () => {
+    const key = await generateSigningKey();
+    const url = await upstream(REAL_FUNCTION, { JWKS: JSON.stringify(toJwks([key.publicJwk])), LOG_LEVEL: 'silent' });
+    const response = await fetch(`${url}/p-1`);
+    expect(response.status).toBe(401);
+    expect(response.headers.get('content-type')).toBe('application/problem+json');
+    expect(await response.json()).toMatchObject({ status: 401, code: expect.any(String) });
+  });
+});
