@@ -20,6 +20,9 @@ export const baseConfigSchema = z.object({
   JWKS_URL: z.string().url().optional(),
   JWKS: z.string().optional(),
   MAX_BODY_BYTES: z.coerce.number().int().positive().default(100 * 1024),
+  /** Default token bucket per tenant, user and IP; plans and operations may set their own. */
+  RATE_LIMIT_CAPACITY: z.coerce.number().int().positive().default(100),
+  RATE_LIMIT_REFILL_PER_SECOND: z.coerce.number().positive().default(50),
   CONNECTOR_SECRET: z.string().min(16).optional(),
   OTEL_EXPORTER_OTLP_ENDPOINT: z.string().url().optional(),
 });

@@ -34,8 +34,10 @@ const once = <T>(open: () => Promise<T>): Lazy<T> => {
 
 const mongoConnection = once<Connection>(async () => {
   const mongoose = require('mongoose') as typeof import('mongoose');
+  // Filters are built by our code from validated input (JSON bodies may not carry `$` or `.`
+  // keys, and zod types every field), so mongoose's sanitizeFilter, which would also neuter
+  // our own `$gt` cursors, stays off.
   mongoose.set('strictQuery', true);
-  mongoose.set('sanitizeFilter', true);
   const { MONGO_URL } = loadConfig();
   const connection = mongoose.createConnection(MONGO_URL, {
     maxPoolSize: 10,
@@ -56,13 +58,19 @@ const redisClient = once<Redis>(async () => {
 const kafkaClient = once<Kafka>(async () => {
   const { Kafka, logLevel } = require('kafkajs') as typeof import('kafkajs');
   const { KAFKA_BROKERS, KAFKA_CLIENT_ID } = loadConfig();
-  return new Kafka({ clientId: KAFKA_CLIENT_ID, brokers: KAFKA_BROKERS.split(','), logLevel: logLevel.WARN, retry: { retries: 8 } });
+  return new Kafka({ clientId: KAFKA_CLIENT_ID, brokers: KAFKA_BROKERS.split(','), logLevel: logLevel.WARN });
 });
 
 const kafkaProducer = once<Producer>(async () => {
   const kafka = await kafkaClient.get();
   // Idempotent producer: acks from all in-sync replicas, one in-flight request, broker-side dedupe.
-  const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
+  const { Partitioners } = require('kafkajs') as typeof import('kafkajs');
+  const producer = kafka.producer({
+    idempotent: true,
+    maxInFlightRequests: 1,
+    allowAutoTopicCreation: false,
+    createPartitioner: Partitioners.DefaultPartitioner,
+  });
   await producer.connect();
   return producer;
 });

@@ -89,7 +89,9 @@ export const defineHttp = <
   if (operation.auth !== 'public') {
     handler.use(jwtAuth()).use(tenancy()).use(requireRole(operation.auth));
   }
-  if (operation.rateLimit !== false) handler.use(rateLimit(operation.rateLimit ?? {}));
+  if (operation.rateLimit !== false) {
+    handler.use(rateLimit({ capacity: config.RATE_LIMIT_CAPACITY, refillPerSecond: config.RATE_LIMIT_REFILL_PER_SECOND, ...operation.rateLimit }));
+  }
   handler.use(validate(operation.request ?? {}));
   if (operation.idempotent) handler.use(idempotency());
 

@@ -1,0 +1,166 @@
+import { Schema } from 'mongoose';
+import type { Logger } from 'pino';
+import { producer, redis, serviceDb } from '../connections';
+import { metrics } from '../metrics';
+import type { AggregateRef, OutboxEntry } from './envelope';
+import { toTopicMessages } from './kafka-binding';
+import type { Lease, LeaseOptions } from './lease';
+
+export type { OutboxEntry } from './envelope';
+
+/**
+ * The outbox travels with the aggregate: each aggregate document keeps `outbox: OutboxEntry[]`,
+ * and a writer pushes the events a change causes in the same single-document update as the
+ * change itself (FerretDB has no multi-document transactions). The relay publishes pending
+ * entries and then pulls exactly the entries it published, so entries pushed meanwhile stay.
+ * A crash between publish and pull publishes them again; consumers drop duplicates by id.
+ */
+export const outboxEntrySchema = new Schema<OutboxEntry>(
+  {
+    id: { type: String, required: true },
+    type: { type: String, required: true },
+    topic: { type: String, required: true },
+    source: { type: String, required: true },
+    subject: { type: String, required: true },
+    time: { type: String, required: true },
+    tenantId: { type: String, required: true },
+    correlationId: { type: String, required: true },
+    causationId: { type: String, required: false },
+    traceparent: { type: String, required: false },
+    data: { type: String, required: true },
+  },
+  { _id: false, versionKey: false },
+);
+
+/** The update fragment that appends `entries` to the outbox; merge it into the state change's update. */
+export const pushOutbox = (...entries: OutboxEntry[]): { $push?: { outbox: { $each: OutboxEntry[] } } } =>
+  entries.length === 0 ? {} : { $push: { outbox: { $each: entries } } };
+
+/** Matches aggregates with at least one pending entry; served by MongoDB and FerretDB 1.24 alike. */
+export const PENDING_FILTER = { 'outbox.0': { $exists: true } } as const;
+
+export interface OutboxDocument {
+  _id: unknown;
+  outbox?: OutboxEntry[];
+}
+
+/** The part of a MongoDB collection the relay uses (a driver or mongoose collection fits). */
+export interface OutboxCollection {
+  readonly collectionName: string;
+  find(filter: Record<string, unknown>, options: { projection: Record<string, 1>; limit: number }): { toArray(): Promise<OutboxDocument[]> };
+  updateOne(filter: Record<string, unknown>, update: Record<string, unknown>): Promise<unknown>;
+  countDocuments(filter: Record<string, unknown>): Promise<number>;
+}
+
+export interface OutboxRelayDeps {
+  collections: () => Promise<OutboxCollection[]>;
+  publish: (entries: OutboxEntry[]) => Promise<void>;
+  log: Logger;
+  /** Milliseconds since the epoch. */
+  now: () => number;
+}
+
+export interface DrainResult {
+  /** Events published by this drain. */
+  published: number;
+  /** Aggregates whose entries were published and pulled. */
+  aggregates: number;
+  /** Aggregates still holding entries after the drain, as far as it knows. */
+  backlog: number;
+  /** Age of the oldest event published, in milliseconds. */
+  oldestAgeMs: number;
+}
+
+export interface OutboxRelay {
+  /** Publishes the pending entries of at most `limit` aggregates per collection. */
+  drainOnce(options?: { limit?: number }): Promise<DrainResult>;
+}
+
+export const DEFAULT_DRAIN_LIMIT = 100;
+
+const NOTHING_DRAINED: DrainResult = { published: 0, aggregates: 0, backlog: 0, oldestAgeMs: 0 };
+
+const combine = (a: DrainResult, b: DrainResult): DrainResult => ({
+  published: a.published + b.published,
+  aggregates: a.aggregates + b.aggregates,
+  backlog: a.backlog + b.backlog,
+  oldestAgeMs: Math.max(a.oldestAgeMs, b.oldestAgeMs),
+});
+
+export const makeOutboxRelay = (deps: OutboxRelayDeps): OutboxRelay => {
+  const drainCollection = async (collection: OutboxCollection, limit: number): Promise<DrainResult> => {
+    const docs = await collection.find({ ...PENDING_FILTER }, { projection: { outbox: 1 }, limit }).toArray();
+    const pending = docs.filter((doc) => (doc.outbox?.length ?? 0) > 0);
+    const entries = pending.flatMap((doc) => doc.outbox ?? []);
+    let oldestAgeMs = 0;
+    if (entries.length > 0) {
+      await deps.publish(entries);
+      const now = deps.now();
+      oldestAgeMs = Math.max(...entries.map((entry) => now - Date.parse(entry.time)));
+      // Pull exactly the entries published, as read: entries pushed since stay for the next drain.
+      // `$pullAll` by whole value, because FerretDB 1.24 ignores `$pull` with a condition ({ id: { $in } }).
+      await Promise.all(pending.map((doc) => collection.updateOne({ _id: doc._id }, { $pullAll: { outbox: doc.outbox ?? [] } })));
+    }
+    const backlog = docs.length < limit ? 0 : await collection.countDocuments({ ...PENDING_FILTER });
+    metrics.outboxBacklog.set({ collection: collection.collectionName }, backlog);
+    return { published: entries.length, aggregates: pending.length, backlog, oldestAgeMs };
+  };
+
+  const drainOnce = async ({ limit = DEFAULT_DRAIN_LIMIT }: { limit?: number } = {}): Promise<DrainResult> => {
+    let total = NOTHING_DRAINED;
+    for (const collection of await deps.collections()) total = combine(total, await drainCollection(collection, limit));
+    if (total.published > 0) deps.log.debug(total, 'outbox drained');
+    return total;
+  };
+
+  return { drainOnce };
+};
+
+/** Publishes entries through the idempotent producer (acks from all in-sync replicas), in order per key. */
+export const publishToKafka = async (entries: OutboxEntry[]): Promise<void> => {
+  const client = await producer();
+  const topicMessages = toTopicMessages(entries);
+  await client.sendBatch({ topicMessages, acks: -1 });
+  for (const { topic, messages } of topicMessages) metrics.eventsPublished.inc({ topic }, messages.length);
+};
+
+/** The outbox collections of `aggregates`, each in its service's database. */
+export const outboxCollections =
+  (aggregates: readonly AggregateRef[]) =>
+  async (): Promise<OutboxCollection[]> =>
+    Promise.all(aggregates.map(async (a) => (await serviceDb(a.service)).collection(a.collection)));
+
+/** A relay over the given aggregates with the real stores and producer. */
+export const outboxRelay = (aggregates: readonly AggregateRef[], log: Logger): OutboxRelay =>
+  makeOutboxRelay({ collections: outboxCollections(aggregates), publish: publishToKafka, log, now: Date.now });
+
+/** One relay drains at a time: the always-on runner renews this lease on every sweep. */
+export const OUTBOX_LEASE: LeaseOptions = { key: 'outbox:relay:lease', ttlMs: 5_000 };
+
+/**
+ * Drains while this process holds the lease: up to `maxRounds` bounded drains, stopping early
+ * when nothing is left. Undefined when another relay holds the lease.
+ */
+export const drainUnderLease = async (
+  relay: OutboxRelay,
+  lease: Lease,
+  { limit = DEFAULT_DRAIN_LIMIT, maxRounds = 1 }: { limit?: number; maxRounds?: number } = {},
+): Promise<DrainResult | undefined> => {
+  let total = NOTHING_DRAINED;
+  for (let round = 0; round < maxRounds; round += 1) {
+    if (!(await lease.hold())) return round === 0 ? undefined : total;
+    const result = await relay.drainOnce({ limit });
+    total = { ...combine(total, result), backlog: result.backlog };
+    if (result.backlog === 0 || result.published === 0) break;
+  }
+  return total;
+};
+
+export const OUTBOX_NUDGE_CHANNEL = 'outbox:nudge';
+
+/** Wakes the always-on relay after a write. Fire-and-forget: never awaited, never fails a request. */
+export const nudgeOutbox = (): void => {
+  redis()
+    .then((client) => client.publish(OUTBOX_NUDGE_CHANNEL, '1'))
+    .catch(() => undefined);
+};

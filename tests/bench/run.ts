@@ -1,0 +1,203 @@
+/**
+ * `npm run bench`: each figure is a ratio against a baseline measured in the same run on the
+ * same machine, so the machine's speed cancels out. Writes tests/bench/results.json.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import autocannon from 'autocannon';
+import { Kafka, logLevel } from 'kafkajs';
+import { v7 as uuidv7 } from 'uuid';
+import { ensureServices } from '../../infra/launcher';
+import { buildAll } from '../../openfaas/build';
+import { createTokenSigner, generateSigningKey, toJwks } from '../../layers/auth';
+import { provisionTopics, topicConfigs } from '../../triggers/provision';
+import { topics } from '../../triggers/catalogue';
+import { loadStack, stackFunctions } from '../../triggers/stack';
+import { coldStart, forkServer, request, ROOT, stop } from './processes';
+import { compare, formatTable, median, percentile, type BenchResult } from './stats';
+
+const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 16);
+const DURATION_S = Number(process.env.BENCH_DURATION_S ?? 8);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 2);
+const COLD_RUNS = Number(process.env.BENCH_COLD_RUNS ?? 5);
+const LATENCY_SAMPLES = Number(process.env.BENCH_LATENCY_SAMPLES ?? 60);
+
+const log = (message: string) => process.stderr.write(`bench: ${message}\n`);
+
+const load = async (url: string, headers: Record<string, string>) => {
+  const result = await autocannon({ url, headers, connections: CONCURRENCY, duration: DURATION_S, pipelining: 1 });
+  if (result.non2xx > 0 || result.errors > 0) throw new Error(`${url}: ${result.non2xx} non-2xx and ${result.errors} errors under load`);
+  return { p50: result.latency.p50, p99: result.latency.p99, rps: result.requests.average };
+};
+
+const productsGet = async (env: Record<string, string>, token: string, tenantId: string): Promise<BenchResult[]> => {
+  const system = await forkServer('servers/system.ts', env);
+  const bare = await forkServer('servers/bare.ts', env);
+  try {
+    const auth = { authorization: `Bearer ${token}` };
+    const created = await request(`http://127.0.0.1:${system.port}/function/products-create`, {
+      method: 'POST',
+      headers: { ...auth, 'content-type': 'application/json', 'idempotency-key': uuidv7() },
+      body: JSON.stringify({ storeId: 'bench', name: 'Benchmark Lamp', status: 'active', price: { amount: 1999, currency: 'EUR' } }),
+    });
+    if (created.status !== 201) throw new Error(`products-create answered ${created.status}: ${created.body}`);
+    const id = (JSON.parse(created.body) as { id: string }).id;
+    const gatewayUrl = `http://127.0.0.1:${system.port}/function/products-get/${id}`;
+    const bareUrl = `http://127.0.0.1:${bare.port}/${tenantId}/${id}`;
+    if ((await request(gatewayUrl, { headers: auth })).status !== 200) throw new Error('products-get did not answer 200');
+    if ((await request(bareUrl)).status !== 200) throw new Error('bare server did not find the view');
+
+    log(`products-get: ${ROUNDS} rounds of ${DURATION_S}s at ${CONCURRENCY} connections, alternating`);
+    await load(bareUrl, {}); // warm both paths before measuring
+    await load(gatewayUrl, auth);
+    const runs = { gateway: [] as Awaited<ReturnType<typeof load>>[], bare: [] as Awaited<ReturnType<typeof load>>[] };
+    for (let round = 0; round < ROUNDS; round += 1) {
+      runs.bare.push(await load(bareUrl, {}));
+      runs.gateway.push(await load(gatewayUrl, auth));
+    }
+    const med = (key: 'p50' | 'p99' | 'rps', which: 'gateway' | 'bare') => median(runs[which].map((r) => r[key]));
+    return [
+      compare('products-get p50 latency vs bare Redis read', med('p50', 'gateway'), med('p50', 'bare'), { max: 1.3 }, 'ms'),
+      compare('products-get p99 latency vs bare Redis read', med('p99', 'gateway'), med('p99', 'bare'), { max: 1.3 }, 'ms'),
+      compare('products-get throughput vs bare Redis read', med('rps', 'gateway'), med('rps', 'bare'), { min: 0.7 }, 'req/s'),
+    ];
+  } finally {
+    await Promise.all([stop(system.child), stop(bare.child)]);
+  }
+};
+
+/** Per-message latency of a plain produce → consume round trip, and of write → outbox → Kafka → consumer. */
+const eventLatency = async (env: Record<string, string>, token: string, kafkaBrokers: string): Promise<BenchResult> => {
+  const kafka = new Kafka({ clientId: 'bench', brokers: kafkaBrokers.split(','), logLevel: logLevel.NOTHING });
+  const admin = kafka.admin();
+  await admin.connect();
+  const rawTopic = 'bench.raw.roundtrip';
+  await provisionTopics(admin, [{ topic: rawTopic, numPartitions: 3, replicationFactor: 1 }]);
+  await admin.disconnect();
+
+  const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+  const consumer = kafka.consumer({ groupId: `bench-${uuidv7()}`, maxWaitTimeInMs: 50, minBytes: 1 });
+  await Promise.all([producer.connect(), consumer.connect()]);
+  const waiting = new Map<string, (at: bigint) => void>();
+  await consumer.subscribe({ topics: [rawTopic, 'products.product.created'], fromBeginning: false });
+  const joined = new Promise<void>((resolve) => consumer.on(consumer.events.GROUP_JOIN, () => resolve()));
+  await consumer.run({
+    partitionsConsumedConcurrently: 3,
+    eachMessage: async ({ message }) => {
+      const at = process.hrtime.bigint();
+      const id = message.headers?.ce_subject?.toString() ?? message.key?.toString() ?? '';
+      waiting.get(id)?.(at);
+    },
+  });
+  await joined;
+  const arrival = (id: string) => new Promise<bigint>((resolve) => waiting.set(id, resolve));
+
+  const system = await forkServer('servers/system.ts', env);
+  try {
+    const raw: number[] = [];
+    const viaOutbox: number[] = [];
+    const headers = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
+    for (let i = 0; i < LATENCY_SAMPLES + 5; i += 1) {
+      const key = uuidv7();
+      const rawArrival = arrival(key);
+      const t0 = process.hrtime.bigint();
+      await producer.send({ topic: rawTopic, acks: -1, messages: [{ key, value: '{}', headers: { ce_subject: key } }] });
+      const rawMs = Number((await rawArrival) - t0) / 1e6;
+
+      const t1 = process.hrtime.bigint();
+      const reply = await request(`http://127.0.0.1:${system.port}/function/products-create`, {
+        method: 'POST',
+        headers: { ...headers, 'idempotency-key': uuidv7() },
+        body: JSON.stringify({ storeId: 'bench', name: `Latency ${i}`, price: { amount: 100, currency: 'EUR' } }),
+      });
+      if (reply.status !== 201) throw new Error(`products-create answered ${reply.status}: ${reply.body}`);
+      const id = (JSON.parse(reply.body) as { id: string }).id;
+      const systemMs = Number((await arrival(id)) - t1) / 1e6;
+      if (i >= 5) {
+        raw.push(rawMs);
+        viaOutbox.push(systemMs);
+      }
+    }
+    log(`event latency: raw p50 ${median(raw).toFixed(1)} ms, via outbox p50 ${median(viaOutbox).toFixed(1)} ms`);
+    return compare('write → outbox → Kafka → consumer p50 vs raw kafkajs round trip', median(viaOutbox), median(raw), { max: 1.5 }, 'ms');
+  } finally {
+    await stop(system.child);
+    await Promise.all([producer.disconnect(), consumer.disconnect()]);
+  }
+};
+
+/** The probe each kind of function answers without any backing store. */
+const probeOf = (handlerPath: string): { method: string; path: string } => {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const mod = require(handlerPath) as { operation?: { method: string; path?: string }; default?: { operation?: { method: string; path?: string } } };
+  const operation = mod.operation ?? mod.default?.operation;
+  if (!operation) return { method: 'GET', path: '/' }; // consumers and scheduled functions take POST only: 405
+  const filled = (operation.path ?? '').replace(/\{[^}]+\}/g, '0190a0a0-0000-7000-8000-000000000001');
+  return { method: operation.method, path: filled || '/' }; // no token: 401
+};
+
+const coldStarts = async (names: string[]): Promise<BenchResult[]> => {
+  const hello = path.join(ROOT, 'dist/hello/handler.js');
+  const port = 19_000 + Math.floor(Math.random() * 500);
+  const samples = new Map<string, number[]>([['hello', []]]);
+  log(`cold start: ${COLD_RUNS} runs of ${names.length} bundles and the hello baseline, interleaved`);
+  for (let run = 0; run < COLD_RUNS; run += 1) {
+    samples.get('hello')!.push(await coldStart(hello, port, { method: 'GET', path: '/' }));
+    for (const name of names) {
+      const bundle = path.join(ROOT, 'dist/functions', name, 'handler.js');
+      const ms = await coldStart(bundle, port, probeOf(bundle));
+      samples.set(name, [...(samples.get(name) ?? []), ms]);
+    }
+  }
+  const baseline = median(samples.get('hello')!);
+  return names.map((name) => compare(`cold start ${name} vs hello bundle`, median(samples.get(name)!), baseline, { max: 1.5 }, 'ms'));
+};
+
+const main = async (): Promise<void> => {
+  const urls = await ensureServices({ quiet: true });
+  const build = await buildAll({ log: () => undefined });
+  const stack = loadStack(path.join(ROOT, 'stack.yml'));
+  const names = stackFunctions(stack).map((fn) => fn.name);
+
+  const kafka = new Kafka({ clientId: 'bench-admin', brokers: urls.kafkaBrokers.split(','), logLevel: logLevel.NOTHING });
+  const admin = kafka.admin();
+  await admin.connect();
+  await provisionTopics(admin, topicConfigs(topics()));
+  await admin.disconnect();
+
+  const key = await generateSigningKey();
+  const tenantId = `bench-${uuidv7()}`;
+  const signer = createTokenSigner({ privateJwk: key.privateJwk, kid: key.kid, issuer: 'https://auth.marketplace.local', audience: 'marketplace-api', ttlSeconds: 3600 });
+  const token = await signer.sign({ sub: 'bench-user', tid: tenantId, roles: ['owner'] });
+  const env = {
+    KAFKA_BROKERS: urls.kafkaBrokers,
+    MONGO_URL: `${urls.mongoUrl.replace(/\/[^/]*$/, '')}/bench`,
+    REDIS_URL: urls.redisUrl,
+    JWKS: JSON.stringify(toJwks([key.publicJwk])),
+    LOG_LEVEL: 'warn',
+    // The bench drives one tenant far past any plan: limits are checked, never hit.
+    RATE_LIMIT_CAPACITY: '100000000',
+    RATE_LIMIT_REFILL_PER_SECOND: '100000000',
+  };
+
+  const results: BenchResult[] = [];
+  results.push(...(await productsGet(env, token, tenantId)));
+  results.push(await eventLatency(env, token, urls.kafkaBrokers));
+  results.push(...(await coldStarts(names)));
+  for (const bundle of build.bundles) {
+    results.push(compare(`bundle size ${bundle.name} vs 300 KB limit`, bundle.bytes / 1024, 300, { max: 1 }, 'KB'));
+  }
+
+  fs.writeFileSync(path.join(__dirname, 'results.json'), `${JSON.stringify(results, null, 2)}\n`);
+  console.log(formatTable(results));
+  const failed = results.filter((r) => !r.ok);
+  console.log(`\n${results.length - failed.length} of ${results.length} within target; results in tests/bench/results.json`);
+};
+
+main().then(
+  () => process.exit(0),
+  (error) => {
+    console.error(error);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,103 @@
+import { z } from 'zod';
+import { inventoryEvents } from '../functions/inventory/events';
+import { productEvents } from '../functions/products/events';
+import { reviewEvents } from '../functions/review/events';
+import type { AggregateRef, EventDefinition } from '../layers/events/envelope';
+import { subscriptions, type Stack } from './stack';
+
+/**
+ * The topic catalogue: every event type, the topic it travels on, the topic's settings, its
+ * dead-letter topic and who produces it. Consumers are not listed here: they are whatever
+ * stack.yml subscribes through `topic` annotations (`consumersOf`). Topics are provisioned
+ * from this list (provision.ts) and documented from it (asyncapi.ts).
+ */
+export const eventDefinitions: readonly EventDefinition[] = [...productEvents, ...reviewEvents, ...inventoryEvents];
+
+interface Ownership {
+  /** The functions that emit the topic's events (stack.yml names). */
+  producers: string[];
+  /** The producers arrive in a later issue; the topic is provisioned and documented already. */
+  future?: boolean;
+  /** Why no function consumes the topic, when none does. */
+  unconsumedReason?: string;
+  partitions?: number;
+}
+
+const OWNERSHIP: Record<string, Ownership> = {
+  'products.product.created': { producers: ['products-create'] },
+  'products.product.updated': { producers: ['products-update'] },
+  'products.product.deleted': { producers: ['products-delete'] },
+  'products.variant.upserted': { producers: ['products-variant-upsert'] },
+  'products.variant.deleted': { producers: ['products-variant-delete'] },
+  'review.rating.updated': { producers: ['review-on-review-moderated'], future: true },
+  'inventory.stock.changed': {
+    producers: ['inventory-set', 'inventory-adjust', 'inventory-on-order-created', 'inventory-on-order-confirmed', 'inventory-on-order-cancelled', 'inventory-expire-reservations'],
+    future: true,
+  },
+};
+
+export const DEFAULT_PARTITIONS = 3;
+const DAY_MS = 24 * 60 * 60 * 1000;
+export const EVENT_RETENTION_MS = 7 * DAY_MS;
+/** Dead letters wait longer than events: someone has to look at them first. */
+export const DLQ_RETENTION_MS = 14 * DAY_MS;
+
+export const dlqOf = (topic: string): string => `${topic}.dlq`;
+
+export interface TopicSpec {
+  name: string;
+  dlq: string;
+  /** The event types carried, one per version. */
+  events: EventDefinition[];
+  partitions: number;
+  /** 1 on a single local broker, 3 in production (KAFKA_REPLICATION_FACTOR). */
+  replication: number;
+  retentionMs: number;
+  dlqRetentionMs: number;
+  producers: string[];
+  future: boolean;
+  unconsumedReason?: string;
+  description: string;
+}
+
+const replicationFactor = (env: Record<string, string | undefined>): number =>
+  z.coerce.number().int().min(1).default(1).parse(env.KAFKA_REPLICATION_FACTOR || undefined);
+
+/** Every topic, in the order the definitions are listed. Throws when a topic has no ownership entry. */
+export const topics = (env: Record<string, string | undefined> = process.env): TopicSpec[] => {
+  const replication = replicationFactor(env);
+  const byTopic = new Map<string, EventDefinition[]>();
+  for (const definition of eventDefinitions) byTopic.set(definition.topic, [...(byTopic.get(definition.topic) ?? []), definition]);
+  return [...byTopic].map(([name, events]) => {
+    const ownership = OWNERSHIP[name];
+    if (!ownership) throw new Error(`Topic ${name} has no producers in the catalogue`);
+    return {
+      name,
+      dlq: dlqOf(name),
+      events,
+      partitions: ownership.partitions ?? DEFAULT_PARTITIONS,
+      replication,
+      retentionMs: EVENT_RETENTION_MS,
+      dlqRetentionMs: DLQ_RETENTION_MS,
+      producers: ownership.producers,
+      future: ownership.future ?? false,
+      ...(ownership.unconsumedReason ? { unconsumedReason: ownership.unconsumedReason } : {}),
+      description: events.map((event) => event.description).join(' '),
+    };
+  });
+};
+
+export const eventTypes = (): string[] => eventDefinitions.map((definition) => definition.type);
+
+export const definitionOf = (type: string): EventDefinition | undefined => eventDefinitions.find((definition) => definition.type === type);
+
+/** The aggregates whose outboxes the relay drains: one per (service, collection). */
+export const outboxAggregates = (): AggregateRef[] => [
+  ...new Map(eventDefinitions.map((d) => [`${d.aggregate.service}/${d.aggregate.collection}`, d.aggregate])).values(),
+];
+
+/** The functions stack.yml subscribes to `topic`. */
+export const consumersOf = (stack: Stack, topic: string): string[] =>
+  subscriptions(stack)
+    .filter((subscription) => subscription.topics.includes(topic))
+    .map((subscription) => subscription.function);

@@ -1,0 +1,80 @@
+import type { InvokeResponse } from './invoke';
+
+/**
+ * Retries of one delivery: exponential backoff from `initialMs`, capped at `maxMs`, for at
+ * most `attempts` attempts in all. Server errors, timeouts, network errors and the client
+ * statuses that mean "not now" (408, 409, 423, 425, 429) are retried; any other 4xx is the
+ * event's fault, retrying cannot help, and it is dead-lettered at once.
+ */
+export interface RetryPolicy {
+  attempts: number;
+  initialMs: number;
+  maxMs: number;
+}
+
+export const DEFAULT_RETRY: RetryPolicy = { attempts: 5, initialMs: 100, maxMs: 2_000 };
+
+/** The wait after failed attempt `attempt` (1-based). */
+export const backoffDelay = (attempt: number, policy: RetryPolicy): number => Math.min(policy.maxMs, policy.initialMs * 2 ** (attempt - 1));
+
+/** Every wait of a delivery that fails each attempt. */
+export const backoffSchedule = (policy: RetryPolicy): number[] =>
+  Array.from({ length: Math.max(0, policy.attempts - 1) }, (_, index) => backoffDelay(index + 1, policy));
+
+const RETRYABLE_CLIENT_STATUSES = new Set([408, 409, 423, 425, 429]);
+
+export type Verdict = 'delivered' | 'retry' | 'reject';
+
+export const verdictOf = (status: number): Verdict => {
+  if (status >= 200 && status < 300) return 'delivered';
+  if (status >= 500 || RETRYABLE_CLIENT_STATUSES.has(status)) return 'retry';
+  return 'reject';
+};
+
+export type DeliveryOutcome =
+  | { delivered: true; attempts: number; status: number }
+  | { delivered: false; attempts: number; status?: number; error: string };
+
+const problemOf = (body: unknown): { code?: unknown; detail?: unknown } => {
+  if (typeof body === 'string') {
+    try {
+      return problemOf(JSON.parse(body));
+    } catch {
+      return { detail: body };
+    }
+  }
+  return typeof body === 'object' && body !== null ? body : {};
+};
+
+/** A one-line reason from a response: the problem's code and detail when it has them. */
+export const describeFailure = (response: InvokeResponse): string => {
+  const body = problemOf(response.body);
+  const parts = [String(response.status), body.code, body.detail].filter((part) => typeof part === 'string' && part !== '');
+  return parts.join(' ').slice(0, 1_000);
+};
+
+export interface RetryHooks {
+  sleep: (ms: number) => Promise<void>;
+  /** Runs before each wait, e.g. a consumer heartbeat so a slow retry does not lose the group. */
+  beforeWait?: () => Promise<void>;
+}
+
+export const deliverWithRetry = async (send: () => Promise<InvokeResponse>, policy: RetryPolicy, hooks: RetryHooks): Promise<DeliveryOutcome> => {
+  let failure: { status?: number; error: string } = { error: 'not attempted' };
+  for (let attempt = 1; attempt <= policy.attempts; attempt += 1) {
+    try {
+      const response = await send();
+      const verdict = verdictOf(response.status);
+      if (verdict === 'delivered') return { delivered: true, attempts: attempt, status: response.status };
+      failure = { status: response.status, error: describeFailure(response) };
+      if (verdict === 'reject') return { delivered: false, attempts: attempt, ...failure };
+    } catch (error) {
+      failure = { error: (error as Error).message || String(error) };
+    }
+    if (attempt < policy.attempts) {
+      await hooks.beforeWait?.();
+      await hooks.sleep(backoffDelay(attempt, policy));
+    }
+  }
+  return { delivered: false, attempts: policy.attempts, ...failure };
+};
