@@ -1,14 +1,10 @@
-import middy from '@middy/core';
+import type middy from '@middy/core';
 import type { z } from 'zod';
 import { loadConfig } from '../config';
-import { httpErrors } from '../http/http-errors';
-import { observe } from '../http/observe';
 import { openfaas, type OpenFaasHandler } from '../http/openfaas';
-import { route } from '../http/route';
+import { functionStack } from '../http/stack';
 import type { FunctionContext, HttpEvent, HttpResponse } from '../http/types';
-import { createLogger } from '../logger';
 import { metrics } from '../metrics';
-import { initTracing } from '../tracing';
 import type { ConsumedEvent } from './cloudevent';
 import { serviceInbox, type Inbox } from './inbox';
 import { cloudEventBody, connectorSignature } from './middleware';
@@ -51,13 +47,7 @@ const serviceOf = (name: string): string => name.split('-')[0]!;
 /** The stack every connector-invoked function shares: observe → errors → POST only → signature. */
 const invokedStack = (name: string, options: Pick<ConsumerOptions, 'secret'>): Stack => {
   const config = loadConfig();
-  initTracing({ serviceName: config.SERVICE_NAME, otlpEndpoint: config.OTEL_EXPORTER_OTLP_ENDPOINT });
-  const logger = createLogger({ service: serviceOf(name), functionName: name, level: config.LOG_LEVEL });
-  return middy<HttpEvent, HttpResponse, Error, FunctionContext>()
-    .use(observe({ logger }))
-    .use(httpErrors())
-    .use(route({ method: 'POST' }))
-    .use(connectorSignature({ secret: options.secret ?? config.CONNECTOR_SECRET }));
+  return functionStack(name, { method: 'POST' }).use(connectorSignature({ secret: options.secret ?? config.CONNECTOR_SECRET }));
 };
 
 const reply = (status: string): HttpResponse => ({ statusCode: 200, headers: {}, body: { status } });

@@ -3,17 +3,13 @@ import { jwtAuth } from '../auth';
 import type { Actor, Role } from '../auth/types';
 import { loadConfig } from '../config';
 import { idempotency } from '../idempotency';
-import { createLogger } from '../logger';
 import { rateLimit, type RateLimitOptions } from '../rate-limit';
 import { requireRole } from '../rbac';
 import { tenancy } from '../tenancy';
-import { initTracing } from '../tracing';
 import { validate } from '../validation';
-import { httpErrors } from './http-errors';
 import { jsonBody } from './json-body';
-import { observed } from './observe';
 import { openfaas, type OpenFaasHandler } from './openfaas';
-import { route } from './route';
+import { functionStack } from './stack';
 import type { FunctionContext, HttpMethod } from './types';
 
 type Infer<S> = S extends z.ZodType ? z.infer<S> : undefined;
@@ -79,13 +75,7 @@ export const defineHttp = <
   core: HttpCore<Infer<B>, Infer<Q>, Infer<P>, Infer<H>, Infer<R>>,
 ): OpenFaasHandler => {
   const config = loadConfig();
-  initTracing({ serviceName: config.SERVICE_NAME, otlpEndpoint: config.OTEL_EXPORTER_OTLP_ENDPOINT });
-  const logger = createLogger({ service: operation.name.split('-')[0]!, functionName: operation.name, level: config.LOG_LEVEL });
-
-  const handler = observed({ logger })
-    .use(httpErrors())
-    .use(route({ method: operation.method, path: operation.path }))
-    .use(jsonBody({ maxBytes: operation.maxBodyBytes ?? config.MAX_BODY_BYTES }));
+  const handler = functionStack(operation.name, { method: operation.method, path: operation.path }).use(jsonBody({ maxBytes: operation.maxBodyBytes ?? config.MAX_BODY_BYTES }));
   if (operation.auth !== 'public') {
     handler.use(jwtAuth()).use(tenancy()).use(requireRole(operation.auth));
   }
