@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import { z } from 'zod';
 import { redis } from '../layers/connections';
 import type { AggregateRef } from '../layers/events/envelope';
-import { DEFAULT_DRAIN_LIMIT, drainUnderLease, OUTBOX_LEASE, OUTBOX_NUDGE_CHANNEL, outboxRelay, type OutboxRelay } from '../layers/events/outbox';
+import { DEFAULT_DRAIN_LIMIT, drainUnderLease, outboxLease, outboxNudgeChannel, outboxRelay, type OutboxRelay } from '../layers/events/outbox';
 import { redisLease, type Lease, type LeaseOptions } from '../layers/events/lease';
 import { outboxAggregates } from './catalogue';
 
@@ -93,12 +93,12 @@ export const startOutboxRunner = async (options: OutboxRunnerOptions): Promise<O
   const client = await redis();
   return runOutboxLoop({
     relay: outboxRelay(options.aggregates ?? outboxAggregates(), options.log),
-    lease: redisLease(client, options.lease ?? OUTBOX_LEASE),
+    lease: redisLease(client, options.lease ?? outboxLease()),
     subscribe: async (onNudge) => {
       // A subscribed connection can do nothing else: the nudges get their own.
       const subscriber = client.duplicate();
       subscriber.on('message', onNudge);
-      await subscriber.subscribe(OUTBOX_NUDGE_CHANNEL);
+      await subscriber.subscribe(outboxNudgeChannel());
       return async () => {
         await subscriber.quit();
       };

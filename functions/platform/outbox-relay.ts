@@ -1,7 +1,7 @@
 import { redis } from '../../layers/connections';
 import { defineScheduled } from '../../layers/events/consumer';
 import { redisLease, type Lease } from '../../layers/events/lease';
-import { drainUnderLease, OUTBOX_LEASE, outboxRelay, type DrainResult, type OutboxRelay } from '../../layers/events/outbox';
+import { drainUnderLease, outboxLease, outboxRelay, type DrainResult, type OutboxRelay } from '../../layers/events/outbox';
 import { outboxAggregates } from '../../triggers/catalogue';
 
 // Input: none (an empty, signed POST from the cron scheduler). Output: what one drain did.
@@ -23,7 +23,7 @@ export const makeRelayOnce =
 
 const handler = defineScheduled(
   { name: 'platform-outbox-relay', summary: 'Publish pending outbox events (crash-recovery sweep)' },
-  async (context) => makeRelayOnce({ relay: outboxRelay(outboxAggregates(), context.log), lease: redisLease(await redis(), OUTBOX_LEASE), limit: 500 })(),
+  async (context) => makeRelayOnce({ relay: outboxRelay(outboxAggregates(), context.log), lease: redisLease(await redis(), outboxLease()), limit: 500 })(),
 );
 
 export default handler;

@@ -1,3 +1,4 @@
+import { loadConfig } from '../config';
 import { Schema } from 'mongoose';
 import type { Logger } from 'pino';
 import { producer, redis, serviceDb } from '../connections';
@@ -135,7 +136,13 @@ export const outboxRelay = (aggregates: readonly AggregateRef[], log: Logger): O
   makeOutboxRelay({ collections: outboxCollections(aggregates), publish: publishToKafka, log, now: Date.now });
 
 /** One relay drains at a time: the always-on runner renews this lease on every sweep. */
-export const OUTBOX_LEASE: LeaseOptions = { key: 'outbox:relay:lease', ttlMs: 5_000 };
+/**
+ * A relay drains the databases of one MONGO_URL base; relays of other bases (another test
+ * run, another environment on the same Redis) have their own lease and nudge channel.
+ */
+const outboxScope = (): string => new URL(loadConfig().MONGO_URL).pathname.replace(/^\//, '') || 'marketplace';
+
+export const outboxLease = (): LeaseOptions => ({ key: `outbox:relay:lease:${outboxScope()}`, ttlMs: 5_000 });
 
 /**
  * Drains while this process holds the lease: up to `maxRounds` bounded drains, stopping early
@@ -156,11 +163,11 @@ export const drainUnderLease = async (
   return total;
 };
 
-export const OUTBOX_NUDGE_CHANNEL = 'outbox:nudge';
+export const outboxNudgeChannel = (): string => `outbox:nudge:${outboxScope()}`;
 
 /** Wakes the always-on relay after a write. Fire-and-forget: never awaited, never fails a request. */
 export const nudgeOutbox = (): void => {
   redis()
-    .then((client) => client.publish(OUTBOX_NUDGE_CHANNEL, '1'))
+    .then((client) => client.publish(outboxNudgeChannel(), '1'))
     .catch(() => undefined);
 };

@@ -1,0 +1,130 @@
+import { fork, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import path from 'node:path';
+import pino from 'pino';
+import { v7 as uuidv7 } from 'uuid';
+import { createTokenSigner, generateSigningKey, toJwks } from '../../../layers/auth';
+import type { Role } from '../../../layers/auth/types';
+import { closeConnections, kafka } from '../../../layers/connections';
+import { buildAll, isBuildStale } from '../../../openfaas/build';
+import { startGateway } from '../../../openfaas/gateway/server';
+import { httpInvoke } from '../../../openfaas/gateway/invoke-http';
+import { topics } from '../../../triggers/catalogue';
+import { startConnector } from '../../../triggers/connector';
+import { provisionTopics, topicConfigs } from '../../../triggers/provision';
+import { loadStack, stackFunctions } from '../../../triggers/stack';
+
+const ROOT = path.resolve(__dirname, '../../..');
+const ISSUER = 'https://auth.marketplace.local';
+const AUDIENCE = 'marketplace-api';
+
+export interface Reply<T = unknown> {
+  status: number;
+  headers: Headers;
+  body: T;
+}
+
+export interface CallOptions {
+  method?: string;
+  path?: string;
+  token?: string;
+  body?: unknown;
+  rawBody?: string;
+  headers?: Record<string, string>;
+}
+
+/**
+ * The whole system for end-to-end tests: every bundle behind the gateway, the Kafka trigger
+ * connector invoking them through it, and the outbox relay in a child process.
+ */
+export const startSystem = async () => {
+  const key = await generateSigningKey();
+  process.env.JWKS = JSON.stringify(toJwks([key.publicJwk]));
+  process.env.CONNECTOR_SECRET = randomBytes(24).toString('hex');
+  process.env.KAFKAJS_NO_PARTITIONER_WARNING = '1';
+  const signer = createTokenSigner({ privateJwk: key.privateJwk, kid: key.kid, issuer: ISSUER, audience: AUDIENCE, ttlSeconds: 900 });
+
+  const stack = loadStack(path.join(ROOT, 'stack.yml'));
+  if (isBuildStale(stackFunctions(stack))) await buildAll();
+  const admin = (await kafka()).admin();
+  await admin.connect();
+  await provisionTopics(admin, topicConfigs(topics()));
+  await admin.disconnect();
+
+  const log = pino({ level: 'silent' });
+  const gateway = await startGateway({ port: 0, logger: log });
+  const connector = await startConnector({ stack, invoke: httpInvoke(gateway.url), kafka: await kafka(), log, secret: process.env.CONNECTOR_SECRET });
+  await connector.ready;
+
+  let relay: ChildProcess | undefined;
+  const startRelay = () =>
+    new Promise<void>((resolve, reject) => {
+      const child = fork(path.join(__dirname, 'relay.ts'), [], { env: process.env, execArgv: ['--import', 'tsx'], stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
+      child.once('message', () => resolve());
+      child.once('exit', (code, signal) => {
+        if (signal !== 'SIGKILL' && signal !== 'SIGTERM') reject(new Error(`relay exited ${code ?? signal}`));
+      });
+      relay = child;
+    });
+  const killRelay = () =>
+    new Promise<void>((resolve) => {
+      if (!relay || relay.exitCode !== null || relay.signalCode !== null) return resolve();
+      relay.once('exit', () => resolve());
+      relay.kill('SIGKILL');
+    });
+  await startRelay();
+
+  const call = async <T = unknown>(fn: string, options: CallOptions = {}): Promise<Reply<T>> => {
+    const headers: Record<string, string> = { ...options.headers };
+    if (options.token) headers.authorization = `Bearer ${options.token}`;
+    let body: string | undefined = options.rawBody;
+    if (options.body !== undefined) {
+      body = JSON.stringify(options.body);
+      headers['content-type'] ??= 'application/json';
+    }
+    const response = await fetch(`${gateway.url}/function/${fn}${options.path ?? ''}`, { method: options.method ?? 'GET', headers, body });
+    const text = await response.text();
+    return { status: response.status, headers: response.headers, body: (text ? JSON.parse(text) : undefined) as T };
+  };
+
+  return {
+    url: gateway.url,
+    call,
+    startRelay,
+    killRelay,
+    token: (claims: { tenant: string; roles?: Role[]; user?: string }) =>
+      signer.sign({ sub: claims.user ?? `user-${uuidv7()}`, tid: claims.tenant, roles: claims.roles ?? ['owner'] }),
+    stop: async () => {
+      await killRelay();
+      await connector.stop();
+      await gateway.close(100);
+      await closeConnections();
+    },
+  };
+};
+
+export type System = Awaited<ReturnType<typeof startSystem>>;
+
+/** Polls until `check` returns a value, or fails with what it last saw. */
+export const eventually = async <T>(check: () => Promise<T | undefined>, what: string, timeoutMs = 20_000): Promise<T> => {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+};
+
+export const newTenant = (): string => `tenant-${uuidv7()}`;
+
+export const productBody = (overrides: Record<string, unknown> = {}) => ({
+  storeId: 'main',
+  name: 'Handwoven Linen Shirt',
+  description: 'Breathable linen for warm days',
+  category: 'apparel',
+  status: 'active',
+  price: { amount: 4900, currency: 'EUR' },
+  variants: [{ sku: 'LS-M', name: 'Medium', attributes: { size: 'M' } }],
+  ...overrides,
+});
