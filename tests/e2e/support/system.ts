@@ -42,6 +42,9 @@ export const startSystem = async () => {
   process.env.JWKS = JSON.stringify(toJwks([key.publicJwk]));
   process.env.CONNECTOR_SECRET = randomBytes(24).toString('hex');
   process.env.KAFKAJS_NO_PARTITIONER_WARNING = '1';
+  // Tests poll from one IP far faster than any client would; rate limits have their own tests.
+  process.env.RATE_LIMIT_CAPACITY = '1000000';
+  process.env.RATE_LIMIT_REFILL_PER_SECOND = '1000000';
   const signer = createTokenSigner({ privateJwk: key.privateJwk, kid: key.kid, issuer: ISSUER, audience: AUDIENCE, ttlSeconds: 900 });
 
   const stack = loadStack(path.join(ROOT, 'stack.yml'));
