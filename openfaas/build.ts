@@ -45,7 +45,19 @@ export interface BuildResult {
   totalBytes: number;
 }
 
-export const esbuildOptions = (entry: string, outfile: string, rootDir: string): EsbuildOptions & { metafile: true } => ({
+/**
+ * Small pure-JS libraries are bundled (tree-shaken, and one file instead of dozens to resolve
+ * at cold start); drivers, process-wide singletons (prom-client's registry, the OpenTelemetry
+ * API) and large libraries stay in the image's node_modules.
+ */
+export const INLINED_PACKAGES: ReadonlySet<string> = new Set(['jose', 'uuid', '@middy/core', 'canonicalize']);
+
+export const externalPackages = (manifest: { dependencies?: Record<string, string>; devDependencies?: Record<string, string> }): string[] =>
+  [...Object.keys(manifest.dependencies ?? {}), ...Object.keys(manifest.devDependencies ?? {})]
+    .filter((name) => !INLINED_PACKAGES.has(name))
+    .flatMap((name) => [name, `${name}/*`]);
+
+export const esbuildOptions = (entry: string, outfile: string, rootDir: string, external: string[]): EsbuildOptions & { metafile: true } => ({
   absWorkingDir: rootDir,
   entryPoints: [entry],
   outfile,
@@ -57,8 +69,8 @@ export const esbuildOptions = (entry: string, outfile: string, rootDir: string):
   // true (not 'external') so the bundle names its map and `--enable-source-maps` finds it.
   sourcemap: true,
   treeShaking: true,
-  // npm packages come from the image's node_modules (npm ci of the generated package.json).
-  packages: 'external',
+  // The rest come from the image's node_modules (npm ci of the generated package.json).
+  external,
   metafile: true,
   legalComments: 'none',
   logLevel: 'silent',
@@ -75,7 +87,7 @@ interface Roots {
 const bundle = async (name: string, entry: string, dir: string, rootDir: string, roots: Roots): Promise<BundleReport> => {
   await mkdir(dir, { recursive: true });
   const outfile = path.join(dir, 'handler.js');
-  const result = await build(esbuildOptions(entry, outfile, rootDir));
+  const result = await build(esbuildOptions(entry, outfile, rootDir, externalPackages(roots.manifest)));
   const packages = importedPackages(result.metafile, path.relative(rootDir, outfile));
   const manifest = functionManifest(name, packages, roots.manifest);
   await Promise.all([

@@ -1,5 +1,5 @@
-import { Schema, type Connection, type Model } from 'mongoose';
-import { serviceDb } from '../../layers/connections';
+import type { Connection, Model, Schema } from 'mongoose';
+import { mongooseLib, serviceDb } from '../../layers/connections';
 import { tenantScopePlugin } from '../../layers/tenancy';
 import { periodOf, type ChainEntry } from './chain';
 
@@ -16,36 +16,44 @@ interface HeadDocument {
   seq: number;
 }
 
-const auditSchema = new Schema<AuditDocument>(
-  {
-    // The id embeds tenant and zero-padded seq: two writers can never both take the same seq.
-    _id: { type: String, required: true },
-    tenantId: { type: String, required: true },
-    seq: { type: Number, required: true },
-    eventId: { type: String, required: true },
-    type: { type: String, required: true },
-    source: { type: String, required: true },
-    subject: { type: String, required: true },
-    time: { type: String, required: true },
-    data: { type: String, required: true },
-    prevHash: { type: String, required: true },
-    hash: { type: String, required: true },
-    day: { type: String, required: true },
-    hour: { type: String, required: true },
-    recordedAt: { type: Date, required: true },
-  },
-  { collection: 'audit_entries', versionKey: false, strict: 'throw' },
-);
-auditSchema.index({ tenantId: 1, eventId: 1 }, { unique: true });
-auditSchema.index({ tenantId: 1, seq: 1 });
-auditSchema.index({ tenantId: 1, time: 1 });
-auditSchema.plugin(tenantScopePlugin);
+/** Built on first use, so a request that never touches Mongo never loads mongoose. */
+const buildSchemas = (): { entries: Schema<AuditDocument>; heads: Schema<HeadDocument> } => {
+  const { Schema } = mongooseLib();
+  const auditSchema = new Schema<AuditDocument>(
+    {
+      // The id embeds tenant and zero-padded seq: two writers can never both take the same seq.
+      _id: { type: String, required: true },
+      tenantId: { type: String, required: true },
+      seq: { type: Number, required: true },
+      eventId: { type: String, required: true },
+      type: { type: String, required: true },
+      source: { type: String, required: true },
+      subject: { type: String, required: true },
+      time: { type: String, required: true },
+      data: { type: String, required: true },
+      prevHash: { type: String, required: true },
+      hash: { type: String, required: true },
+      day: { type: String, required: true },
+      hour: { type: String, required: true },
+      recordedAt: { type: Date, required: true },
+    },
+    { collection: 'audit_entries', versionKey: false, strict: 'throw' },
+  );
+  auditSchema.index({ tenantId: 1, eventId: 1 }, { unique: true });
+  auditSchema.index({ tenantId: 1, seq: 1 });
+  auditSchema.index({ tenantId: 1, time: 1 });
+  auditSchema.plugin(tenantScopePlugin);
 
-const headSchema = new Schema<HeadDocument>(
-  { _id: { type: String, required: true }, tenantId: { type: String, required: true }, seq: { type: Number, required: true } },
-  { collection: 'audit_heads', versionKey: false },
-);
-headSchema.plugin(tenantScopePlugin);
+  const headSchema = new Schema<HeadDocument>(
+    { _id: { type: String, required: true }, tenantId: { type: String, required: true }, seq: { type: Number, required: true } },
+    { collection: 'audit_heads', versionKey: false },
+  );
+  headSchema.plugin(tenantScopePlugin);
+
+  return { entries: auditSchema, heads: headSchema };
+};
+
+let schemas: ReturnType<typeof buildSchemas> | undefined;
 
 export const entryId = (tenantId: string, seq: number): string => `${tenantId}:${String(seq).padStart(12, '0')}`;
 
@@ -133,10 +141,10 @@ export const mongoAuditStore = (entries: Model<AuditDocument>, heads: Model<Head
   },
 });
 
-const model = <T>(db: Connection, name: string, schema: Schema<T>): Model<T> =>
-  (db.models[name] as Model<T> | undefined) ?? db.model<T>(name, schema);
+const model = <T>(db: Connection, name: string, schema: Schema<T>): Model<T> => (db.models[name] as Model<T> | undefined) ?? db.model<T>(name, schema);
 
 export const auditStore = async (): Promise<AuditStore> => {
   const db = await serviceDb('audit');
-  return mongoAuditStore(model(db, 'AuditEntry', auditSchema), model(db, 'AuditHead', headSchema));
+  schemas ??= buildSchemas();
+  return mongoAuditStore(model(db, 'AuditEntry', schemas.entries), model(db, 'AuditHead', schemas.heads));
 };

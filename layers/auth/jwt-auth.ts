@@ -1,10 +1,11 @@
 import type middy from '@middy/core';
-import { decodeProtectedHeader, errors, jwtVerify, type JWTVerifyGetKey } from 'jose';
+import { decodeJwt, decodeProtectedHeader, errors, jwtVerify, type JWTVerifyGetKey } from 'jose';
 import { z } from 'zod';
 import { loadConfig } from '../config';
 import { AppError, ServiceUnavailableError, UnauthorizedError } from '../errors';
 import type { FunctionContext, HttpEvent, HttpResponse } from '../http/types';
 import { keySetFromConfig } from './jwks';
+import { tokenCache } from './token-cache';
 import { ACCESS_TOKEN_TYPE, KID_PATTERN, SIGNING_ALGORITHMS, type SigningAlgorithm } from './tokens';
 import { isRole, levelOf, type Actor, type Role } from './types';
 
@@ -34,9 +35,15 @@ export interface JwtAuthOptions extends Omit<VerifyAccessTokenOptions, 'jwks' | 
   issuer?: string;
   /** `JWT_AUDIENCE` when not given. */
   audience?: string;
+  /** Verified tokens remembered per warm instance (0: verify every request). */
+  cacheSize?: number;
+  /** How long a verified token is trusted without verifying again, at most until it expires. */
+  cacheTtlMs?: number;
 }
 
 const defaults: JwtAuthOptions = {
+  cacheSize: 10_000,
+  cacheTtlMs: 60_000,
   clockToleranceSeconds: 5,
   algorithms: [...SIGNING_ALGORITHMS],
   maxTokenBytes: 8 * 1024,
@@ -127,10 +134,16 @@ export const jwtAuth = (opts: Partial<JwtAuthOptions> = {}): middy.MiddlewareObj
   const issuer = options.issuer ?? config.JWT_ISSUER;
   const audience = options.audience ?? config.JWT_AUDIENCE;
 
+  const verified = tokenCache(options.cacheSize ?? 0, options.cacheTtlMs ?? 0);
+
   const jwtAuthBefore = async (request: Request): Promise<void> => {
     const token = bearerToken(request.event.headers.authorization);
     if (!token) throw new UnauthorizedError('A bearer access token is required.', AUTH_ERROR_CODES.missing);
-    const actor = await verifyAccessToken(token, { ...options, issuer, audience, jwks: options.jwks ?? keySetFromConfig() });
+    let actor = verified.get(token);
+    if (!actor) {
+      actor = await verifyAccessToken(token, { ...options, issuer, audience, jwks: options.jwks ?? keySetFromConfig() });
+      verified.set(token, actor, (decodeJwt(token).exp ?? 0) * 1000);
+    }
     request.context.actor = actor;
     request.context.tenantId = actor.tenantId;
   };

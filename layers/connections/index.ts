@@ -32,8 +32,11 @@ const once = <T>(open: () => Promise<T>): Lazy<T> => {
   };
 };
 
+/** mongoose, loaded on first use: it alone weighs more than the rest of a cold start. */
+export const mongooseLib = (): typeof import('mongoose') => require('mongoose') as typeof import('mongoose');
+
 const mongoConnection = once<Connection>(async () => {
-  const mongoose = require('mongoose') as typeof import('mongoose');
+  const mongoose = mongooseLib();
   // Filters are built by our code from validated input (JSON bodies may not carry `$` or `.`
   // keys, and zod types every field), so mongoose's sanitizeFilter, which would also neuter
   // our own `$gt` cursors, stays off.

@@ -1,4 +1,4 @@
-import { CloudEvent, ValidationError as CloudEventValidationError } from 'cloudevents';
+import type { CloudEvent } from 'cloudevents';
 import { BadRequestError } from '../errors';
 import type { OutboxEntry } from './envelope';
 
@@ -82,8 +82,10 @@ export const fromHeaders = (headers: Record<string, string | undefined>, prefix:
   }
   const contentType = headers['content-type'];
   if (contentType) attributes.datacontenttype = contentType;
+  // Loaded on the first event, not at cold start.
+  const { CloudEvent: Event, ValidationError: CloudEventValidationError } = require('cloudevents') as typeof import('cloudevents');
   try {
-    return new CloudEvent<unknown>({ ...attributes, ...(data === undefined ? {} : { data }) } as never, true);
+    return new Event<unknown>({ ...attributes, ...(data === undefined ? {} : { data }) } as never, true);
   } catch (error) {
     if (!(error instanceof CloudEventValidationError || error instanceof TypeError)) throw error;
     throw new BadRequestError(`The message is not a valid CloudEvent: ${(error as Error).message}`, 'invalid_cloudevent');

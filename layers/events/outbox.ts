@@ -1,7 +1,7 @@
 import { loadConfig } from '../config';
-import { Schema } from 'mongoose';
+import type { Schema } from 'mongoose';
 import type { Logger } from 'pino';
-import { producer, redis, serviceDb } from '../connections';
+import { mongooseLib, producer, redis, serviceDb } from '../connections';
 import { metrics } from '../metrics';
 import type { AggregateRef, OutboxEntry } from './envelope';
 import { toTopicMessages } from './kafka-binding';
@@ -16,22 +16,24 @@ export type { OutboxEntry } from './envelope';
  * entries and then pulls exactly the entries it published, so entries pushed meanwhile stay.
  * A crash between publish and pull publishes them again; consumers drop duplicates by id.
  */
-export const outboxEntrySchema = new Schema<OutboxEntry>(
-  {
-    id: { type: String, required: true },
-    type: { type: String, required: true },
-    topic: { type: String, required: true },
-    source: { type: String, required: true },
-    subject: { type: String, required: true },
-    time: { type: String, required: true },
-    tenantId: { type: String, required: true },
-    correlationId: { type: String, required: true },
-    causationId: { type: String, required: false },
-    traceparent: { type: String, required: false },
-    data: { type: String, required: true },
-  },
-  { _id: false, versionKey: false },
-);
+let entrySchema: Schema<OutboxEntry> | undefined;
+export const outboxEntrySchema = (): Schema<OutboxEntry> =>
+  (entrySchema ??= new (mongooseLib().Schema)<OutboxEntry>(
+    {
+      id: { type: String, required: true },
+      type: { type: String, required: true },
+      topic: { type: String, required: true },
+      source: { type: String, required: true },
+      subject: { type: String, required: true },
+      time: { type: String, required: true },
+      tenantId: { type: String, required: true },
+      correlationId: { type: String, required: true },
+      causationId: { type: String, required: false },
+      traceparent: { type: String, required: false },
+      data: { type: String, required: true },
+    },
+    { _id: false, versionKey: false },
+  ));
 
 /** The update fragment that appends `entries` to the outbox; merge it into the state change's update. */
 export const pushOutbox = (...entries: OutboxEntry[]): { $push?: { outbox: { $each: OutboxEntry[] } } } =>
@@ -126,10 +128,8 @@ export const publishToKafka = async (entries: OutboxEntry[]): Promise<void> => {
 };
 
 /** The outbox collections of `aggregates`, each in its service's database. */
-export const outboxCollections =
-  (aggregates: readonly AggregateRef[]) =>
-  async (): Promise<OutboxCollection[]> =>
-    Promise.all(aggregates.map(async (a) => (await serviceDb(a.service)).collection(a.collection)));
+export const outboxCollections = (aggregates: readonly AggregateRef[]) => async (): Promise<OutboxCollection[]> =>
+  Promise.all(aggregates.map(async (a) => (await serviceDb(a.service)).collection(a.collection)));
 
 /** A relay over the given aggregates with the real stores and producer. */
 export const outboxRelay = (aggregates: readonly AggregateRef[], log: Logger): OutboxRelay =>

@@ -4,7 +4,6 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import autocannon from 'autocannon';
 import { Kafka, logLevel } from 'kafkajs';
 import { v7 as uuidv7 } from 'uuid';
 import { ensureServices } from '../../infra/launcher';
@@ -14,7 +13,8 @@ import { provisionTopics, topicConfigs } from '../../triggers/provision';
 import { topics } from '../../triggers/catalogue';
 import { loadStack, stackFunctions } from '../../triggers/stack';
 import { coldStart, forkServer, request, ROOT, stop } from './processes';
-import { compare, formatTable, median, percentile, type BenchResult } from './stats';
+import { compare, formatTable, median, type BenchResult } from './stats';
+import { ensureWrk, wrk, type LoadResult } from './wrk';
 
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 16);
 const DURATION_S = Number(process.env.BENCH_DURATION_S ?? 8);
@@ -24,15 +24,12 @@ const LATENCY_SAMPLES = Number(process.env.BENCH_LATENCY_SAMPLES ?? 60);
 
 const log = (message: string) => process.stderr.write(`bench: ${message}\n`);
 
-const load = async (url: string, headers: Record<string, string>) => {
-  const result = await autocannon({ url, headers, connections: CONCURRENCY, duration: DURATION_S, pipelining: 1 });
-  if (result.non2xx > 0 || result.errors > 0) throw new Error(`${url}: ${result.non2xx} non-2xx and ${result.errors} errors under load`);
-  return { p50: result.latency.p50, p99: result.latency.p99, rps: result.requests.average };
-};
 
 const productsGet = async (env: Record<string, string>, token: string, tenantId: string): Promise<BenchResult[]> => {
   const system = await forkServer('servers/system.ts', env);
   const bare = await forkServer('servers/bare.ts', env);
+  const binary = await ensureWrk();
+  const load = (url: string, headers: Record<string, string>) => wrk(binary, url, headers, { connections: CONCURRENCY, seconds: DURATION_S });
   try {
     const auth = { authorization: `Bearer ${token}` };
     const created = await request(`http://127.0.0.1:${system.port}/function/products-create`, {
@@ -50,7 +47,7 @@ const productsGet = async (env: Record<string, string>, token: string, tenantId:
     log(`products-get: ${ROUNDS} rounds of ${DURATION_S}s at ${CONCURRENCY} connections, alternating`);
     await load(bareUrl, {}); // warm both paths before measuring
     await load(gatewayUrl, auth);
-    const runs = { gateway: [] as Awaited<ReturnType<typeof load>>[], bare: [] as Awaited<ReturnType<typeof load>>[] };
+    const runs: Record<'gateway' | 'bare', LoadResult[]> = { gateway: [], bare: [] };
     for (let round = 0; round < ROUNDS; round += 1) {
       runs.bare.push(await load(bareUrl, {}));
       runs.gateway.push(await load(gatewayUrl, auth));

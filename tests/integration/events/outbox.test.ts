@@ -61,7 +61,7 @@ beforeAll(async () => {
   const db = await serviceDb(service);
   crates = db.model<Crate>(
     'Crate',
-    new Schema<Crate>({ _id: String, tenantId: { type: String, default: 'tenant-a' }, step: Number, outbox: { type: [outboxEntrySchema], default: [] } }, { versionKey: false }),
+    new Schema<Crate>({ _id: String, tenantId: { type: String, default: 'tenant-a' }, step: Number, outbox: { type: [outboxEntrySchema()], default: [] } }, { versionKey: false }),
   );
   received = await collect(topic);
 });
