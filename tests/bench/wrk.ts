@@ -12,12 +12,13 @@ export interface LoadResult {
   rps: number;
 }
 
-const UNITS: Record<string, number> = { us: 0.001, ms: 1, s: 1000 };
+// Microseconds per unit: integer arithmetic first, one division last, so 412us is exactly 0.412 ms.
+const MICROS: Record<string, number> = { us: 1, ms: 1000, s: 1_000_000 };
 
 export const parseLatency = (text: string): number => {
   const match = /^([\d.]+)(us|ms|s)$/.exec(text.trim());
   if (!match) throw new Error(`unreadable wrk latency: ${text}`);
-  return Number(match[1]) * UNITS[match[2]!]!;
+  return (Number(match[1]) * MICROS[match[2]!]!) / 1000;
 };
 
 export const parseWrk = (output: string): LoadResult & { non2xx: number; errors: number } => {
