@@ -1,0 +1,44 @@
+import { randomUUID } from 'node:crypto';
+import { createTokenSigner, generateSigningKey, toJwks } from '../../../layers/auth';
+import type { Role } from '../../../layers/auth/types';
+import type { OpenFaasHandler } from '../../../layers/http/openfaas';
+import { invokeHandler } from '../../../openfaas/template/node20-middy/adapter';
+
+/**
+ * Invokes a function module (its source, not a bundle) through the template's node20 adapter,
+ * with every middleware of its stack, against the real stores. Import functions only after
+ * `useTestKeys()`: each reads its configuration once, at load.
+ */
+export const useTestKeys = async () => {
+  const key = await generateSigningKey();
+  process.env.JWKS = JSON.stringify(toJwks([key.publicJwk]));
+  process.env.RATE_LIMIT_CAPACITY = '100000';
+  process.env.RATE_LIMIT_REFILL_PER_SECOND = '100000';
+  const signer = createTokenSigner({ privateJwk: key.privateJwk, kid: key.kid, issuer: 'https://auth.marketplace.local', audience: 'marketplace-api', ttlSeconds: 600 });
+  return (tenantId: string, roles: Role[] = ['owner']) => signer.sign({ sub: `user-${tenantId}`, tid: tenantId, roles });
+};
+
+export interface Call {
+  method?: string;
+  path?: string;
+  token?: string;
+  body?: unknown;
+  headers?: Record<string, string>;
+  query?: Record<string, string>;
+}
+
+export const invoke = async <T = Record<string, unknown>>(mod: { default: OpenFaasHandler }, call: Call = {}) => {
+  const headers: Record<string, string> = { 'content-type': 'application/json', ...call.headers };
+  if (call.token) headers.authorization = `Bearer ${call.token}`;
+  const reply = await invokeHandler(mod.default as never, {
+    method: call.method ?? 'GET',
+    path: call.path ?? '/',
+    headers,
+    query: call.query ?? {},
+    body: call.body === undefined ? '' : JSON.stringify(call.body),
+  });
+  const text = reply.body.toString();
+  return { status: reply.status, headers: reply.headers, body: (text ? JSON.parse(text) : undefined) as T };
+};
+
+export const idempotencyKey = (): Record<string, string> => ({ 'idempotency-key': randomUUID() });
