@@ -9,7 +9,9 @@ const fns: Record<string, Mod> = {};
 
 beforeAll(async () => {
   token = await useTestKeys();
-  for (const name of ['query', 'report', 'verify']) fns[name] = (await import(`../../../functions/audit/${name}`)) as Mod;
+  fns.query = (await import('../../../functions/audit/query')) as Mod;
+  fns.report = (await import('../../../functions/audit/report')) as Mod;
+  fns.verify = (await import('../../../functions/audit/verify')) as Mod;
 });
 afterAll(closeConnections);
 

@@ -9,9 +9,18 @@ const fns: Record<string, Mod> = {};
 
 beforeAll(async () => {
   token = await useTestKeys();
-  for (const name of ['create', 'get', 'update', 'delete', 'list', 'search', 'variant-upsert', 'variant-delete']) {
-    fns[name] = (await import(`../../../functions/products/${name}`)) as Mod;
-  }
+  // Imported after the test keys are set: each function reads its configuration at load.
+  const modules = {
+    create: import('../../../functions/products/create'),
+    get: import('../../../functions/products/get'),
+    update: import('../../../functions/products/update'),
+    delete: import('../../../functions/products/delete'),
+    list: import('../../../functions/products/list'),
+    search: import('../../../functions/products/search'),
+    'variant-upsert': import('../../../functions/products/variant-upsert'),
+    'variant-delete': import('../../../functions/products/variant-delete'),
+  };
+  for (const [name, module] of Object.entries(modules)) fns[name] = (await module) as Mod;
 });
 afterAll(closeConnections);
 
