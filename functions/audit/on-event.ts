@@ -1,20 +1,12 @@
 import canonicalize from 'canonicalize';
 import { z } from 'zod';
 import { ConflictError } from '../../layers/errors';
-import { defineConsumer } from '../../layers/events/consumer';
+import { defineConsumer, type ConsumedEvent } from '../../layers/events/consumer';
 import { eventTypes } from '../../triggers/catalogue';
 import { nextEntry } from './chain';
 import { auditStore, type AuditStore } from './store';
 
-interface AuditedEvent {
-  id: string;
-  type: string;
-  source: string;
-  subject: string;
-  time: string;
-  tenantId: string;
-  data: unknown;
-}
+type AuditedEvent = Pick<ConsumedEvent, 'id' | 'type' | 'source' | 'subject' | 'time' | 'tenantId' | 'data'>;
 
 const MAX_ATTEMPTS = 25;
 

@@ -2,35 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { ConflictError } from '../../../../layers/errors';
 import { defineHttp } from '../../../../layers/http/define';
-
-interface Reply {
-  status: number;
-  headers: Record<string, string>;
-  body: unknown;
-}
-
-/** A stand-in for the template's context: records what the function answers. */
-const context = () => {
-  const reply: Reply = { status: 0, headers: {}, body: undefined };
-  const ctx = {
-    status(code: number) {
-      reply.status = code;
-      return ctx;
-    },
-    headers(values: Record<string, string>) {
-      reply.headers = values;
-      return ctx;
-    },
-    succeed(value: unknown) {
-      reply.body = value;
-      return value;
-    },
-    fail() {
-      throw new Error('the adapter never fails');
-    },
-  };
-  return { ctx, reply };
-};
+import { callHandler } from '../../events/support';
 
 const echo = defineHttp(
   {
@@ -49,11 +21,8 @@ const echo = defineHttp(
   },
 );
 
-const call = async (path: string, body: string, query: Record<string, string> = {}) => {
-  const { ctx, reply } = context();
-  await echo({ method: 'POST', path, headers: { 'content-type': 'application/json', 'x-request-id': 'r-1' }, query, body }, ctx);
-  return reply;
-};
+const call = (path: string, body: string, query: Record<string, string> = {}) =>
+  callHandler(echo, { method: 'POST', path, headers: { 'content-type': 'application/json', 'x-request-id': 'r-1' }, query, body });
 
 describe('defineHttp', () => {
   it('runs the core with parsed, validated input and answers with its status and headers', async () => {
