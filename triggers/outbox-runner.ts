@@ -2,71 +2,100 @@ import type { Logger } from 'pino';
 import { z } from 'zod';
 import { redis } from '../layers/connections';
 import type { AggregateRef } from '../layers/events/envelope';
-import { DEFAULT_DRAIN_LIMIT, drainUnderLease, outboxLease, outboxNudgeChannel, outboxRelay, type OutboxRelay } from '../layers/events/outbox';
+import { DEFAULT_DRAIN_LIMIT, drainUnderLease, outboxLease, outboxNudgeChannel, outboxRelay, parseNudge, type OutboxRelay, type OutboxTarget } from '../layers/events/outbox';
 import { redisLease, type Lease, type LeaseOptions } from '../layers/events/lease';
 import { outboxAggregates } from './catalogue';
 
 /**
- * The always-on outbox relay that `npm start` runs beside the gateway: it drains as soon as a
- * writer nudges (Redis PUBLISH on `outbox:nudge`), and sweeps every OUTBOX_SWEEP_MS anyway,
- * which recovers what a crash or a lost nudge left behind. Drains never overlap: a nudge
- * during a drain schedules one more drain after it. Across processes the Redis lease decides.
+ * The always-on outbox relay that `npm start` runs beside the gateway. A writer's nudge (Redis
+ * PUBLISH on `outbox:nudge`) names the aggregate it wrote, and the runner drains just that one,
+ * found by id: the fast path, whose cost does not grow with the data. A bare nudge, and a sweep
+ * every OUTBOX_SWEEP_MS, scan every outbox collection, which recovers what a crash or a lost
+ * nudge left behind. Drains never overlap: nudges during a drain are collected and drained
+ * right after it. Across processes the Redis lease decides.
  */
 export interface OutboxLoopDeps {
   relay: OutboxRelay;
   lease: Lease;
-  /** Calls `onNudge` on every nudge; resolves to an unsubscribe. */
-  subscribe: (onNudge: () => void) => Promise<() => Promise<void>>;
+  /** Calls `onNudge` on every nudge, with its target if it names one; resolves to an unsubscribe. */
+  subscribe: (onNudge: (target?: OutboxTarget) => void) => Promise<() => Promise<void>>;
   log: Logger;
   sweepMs: number;
+  /** Aggregates per collection in a sweep round, and targets per targeted drain. */
   limit: number;
 }
 
 export interface OutboxLoop {
-  /** Drains now (or after the drain in progress); resolves when done. */
+  /** Sweeps now (or after the drain in progress); resolves when done. */
   drain(): Promise<void>;
   stop(): Promise<void>;
 }
 
-/** Enough rounds to empty a burst; the next sweep picks up whatever is left. */
+/** Enough sweep rounds to empty a burst; the next sweep picks up whatever is left. */
 const MAX_ROUNDS = 50;
+
+const keyOf = (target: OutboxTarget): string => JSON.stringify([target.service, target.collection, target.id]);
 
 export const runOutboxLoop = async (deps: OutboxLoopDeps): Promise<OutboxLoop> => {
   let running: Promise<void> | undefined;
-  let again = false;
+  let sweepDue = false;
+  const targets = new Map<string, OutboxTarget>();
   let stopped = false;
 
+  /** Up to `limit` collected targets, taken out of the set. */
+  const takeTargets = (): OutboxTarget[] => {
+    const taken: OutboxTarget[] = [];
+    for (const [key, target] of targets) {
+      if (taken.length === deps.limit) break;
+      targets.delete(key);
+      taken.push(target);
+    }
+    return taken;
+  };
+
   const drainRounds = async (): Promise<void> => {
-    do {
-      again = false;
+    while ((sweepDue || targets.size > 0) && !stopped) {
+      const sweeping = sweepDue;
+      sweepDue = false;
+      // A sweep reads every pending aggregate after this point, so it covers the targets so far.
+      if (sweeping) targets.clear();
+      const options = sweeping ? { limit: deps.limit, maxRounds: MAX_ROUNDS } : { limit: deps.limit, targets: takeTargets() };
       try {
-        await drainUnderLease(deps.relay, deps.lease, { limit: deps.limit, maxRounds: MAX_ROUNDS });
+        await drainUnderLease(deps.relay, deps.lease, options);
       } catch (error) {
         deps.log.error({ err: error }, 'outbox drain failed; the next sweep retries');
       }
-    } while (again && !stopped);
+    }
   };
 
-  const drain = (): Promise<void> => {
+  const start = (): Promise<void> => {
     if (stopped) return Promise.resolve();
-    if (running) {
-      again = true;
-      return running;
-    }
-    running = drainRounds().finally(() => {
+    running ??= drainRounds().finally(() => {
       running = undefined;
+      if (sweepDue || targets.size > 0) void start(); // asked for after the last check
     });
     return running;
   };
 
-  const unsubscribe = await deps.subscribe(() => void drain());
-  const sweep = setInterval(() => void drain(), deps.sweepMs);
+  const sweep = (): Promise<void> => {
+    sweepDue = true;
+    return start();
+  };
+
+  const onNudge = (target?: OutboxTarget): void => {
+    if (!target) return void sweep();
+    targets.set(keyOf(target), target);
+    void start();
+  };
+
+  const unsubscribe = await deps.subscribe(onNudge);
+  const timer = setInterval(() => void sweep(), deps.sweepMs);
 
   return {
-    drain,
+    drain: sweep,
     stop: async () => {
       stopped = true;
-      clearInterval(sweep);
+      clearInterval(timer);
       await unsubscribe();
       await running;
       await deps.lease.release();
@@ -75,13 +104,13 @@ export const runOutboxLoop = async (deps: OutboxLoopDeps): Promise<OutboxLoop> =
 };
 
 const sweepMsOf = (env: Record<string, string | undefined>): number =>
-  z.coerce.number().int().positive().default(250).parse(env.OUTBOX_SWEEP_MS || undefined);
+  z.coerce.number().int().positive().default(1_000).parse(env.OUTBOX_SWEEP_MS || undefined);
 
 export interface OutboxRunnerOptions {
   log: Logger;
   /** Every catalogue aggregate by default. */
   aggregates?: AggregateRef[];
-  /** OUTBOX_SWEEP_MS, 250 by default. */
+  /** OUTBOX_SWEEP_MS, 1000 by default: nudges carry the fast path, sweeps recover. */
   sweepMs?: number;
   limit?: number;
   /** The shared relay lease by default; tests take their own. */
@@ -97,7 +126,7 @@ export const startOutboxRunner = async (options: OutboxRunnerOptions): Promise<O
     subscribe: async (onNudge) => {
       // A subscribed connection can do nothing else: the nudges get their own.
       const subscriber = client.duplicate();
-      subscriber.on('message', onNudge);
+      subscriber.on('message', (_channel: string, message: string) => onNudge(parseNudge(message)));
       await subscriber.subscribe(outboxNudgeChannel());
       return async () => {
         await subscriber.quit();

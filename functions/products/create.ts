@@ -18,7 +18,7 @@ export const makeCreateProduct =
       source: 'products-create',
     });
     await deps.store.insert(created, [event]);
-    deps.nudge();
+    deps.nudge(created.id);
     return created;
   };
 

@@ -23,7 +23,7 @@ export const makeDeleteProduct =
     if (!(await deps.store.markDeleted(tenantId, id, expectedVersion, [event], deps.now()))) {
       throw new PreconditionFailedError('The product changed while it was being deleted; read it again.');
     }
-    deps.nudge();
+    deps.nudge(id);
   };
 
 export default defineHttp(

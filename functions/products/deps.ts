@@ -1,5 +1,6 @@
 import { v7 as uuidv7 } from 'uuid';
 import { nudgeOutbox } from '../../layers/events/outbox';
+import { productCreated } from './events';
 import { productStore, type ProductStore } from './repository';
 import { viewStore, type ViewStore } from './read-model';
 
@@ -8,15 +9,15 @@ export interface ProductDeps {
   store: ProductStore;
   newId: () => string;
   now: () => Date;
-  /** Wakes the outbox relay after a write; best effort, the relay also sweeps. */
-  nudge: () => void;
+  /** Wakes the outbox relay to drain the product just written; best effort, the relay also sweeps. */
+  nudge: (id: string) => void;
 }
 
 export const productDeps = async (): Promise<ProductDeps> => ({
   store: await productStore(),
   newId: uuidv7,
   now: () => new Date(),
-  nudge: nudgeOutbox,
+  nudge: (id) => nudgeOutbox({ ...productCreated.aggregate, id }),
 });
 
 export const readDeps = async (): Promise<{ store: ProductStore; views: ViewStore }> => ({

@@ -20,6 +20,6 @@ export const mutateProduct = async (
   if (!(await deps.store.replace(next, target.expectedVersion, [event]))) {
     throw new PreconditionFailedError('The product changed while this update was applied; read it again.');
   }
-  deps.nudge();
+  deps.nudge(next.id);
   return next;
 };

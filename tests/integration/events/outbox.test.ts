@@ -11,9 +11,10 @@ import { redisLease } from '../../../layers/events/lease';
 import {
   makeOutboxRelay,
   nudgeOutbox,
-  outboxCollections,
+  outboxCollection,
   outboxEntrySchema,
   PENDING_FILTER,
+  pendingOf as pendingFilterOf,
   publishToKafka,
   pushOutbox,
   type OutboxCollection,
@@ -74,13 +75,13 @@ afterAll(async () => {
 });
 
 describe('outbox relay on FerretDB and Kafka', () => {
-  const relay = makeOutboxRelay({ collections: outboxCollections([aggregate]), publish: publishToKafka, log, now: Date.now });
+  const relay = makeOutboxRelay({ aggregates: [aggregate], collection: outboxCollection, publish: publishToKafka, log, now: Date.now });
 
   it('finds aggregates with pending entries with { "outbox.0": { $exists: true } }', async () => {
-    const [collection] = await outboxCollections([aggregate])();
+    const collection = await outboxCollection(aggregate);
     await crates.create({ _id: 'empty-crate', step: 0, outbox: [] });
     await ship('probe-crate', 1);
-    const found = await collection!.find({ ...PENDING_FILTER }, { projection: { outbox: 1 }, limit: 100 }).toArray();
+    const found = await collection.find({ ...PENDING_FILTER }, { projection: { outbox: 1 }, limit: 100 }).toArray();
     expect(found.map((doc) => doc._id)).toContain('probe-crate');
     expect(found.map((doc) => doc._id)).not.toContain('empty-crate');
     await relay.drainOnce();
@@ -105,7 +106,8 @@ describe('outbox relay on FerretDB and Kafka', () => {
     await ship('crate-3', 1);
     let late: OutboxEntry | undefined;
     const racing = makeOutboxRelay({
-      collections: outboxCollections([aggregate]),
+      aggregates: [aggregate],
+      collection: outboxCollection,
       publish: async (entries) => {
         await publishToKafka(entries);
         late = await ship('crate-3', 2);
@@ -122,15 +124,16 @@ describe('outbox relay on FerretDB and Kafka', () => {
   it('republishes after a crash between publish and pull, and the inbox drops the duplicate', async () => {
     const event = await ship('crate-4', 1);
     const crashing = makeOutboxRelay({
-      collections: async () =>
-        (await outboxCollections([aggregate])()).map(
-          (collection): OutboxCollection => ({
-            collectionName: collection.collectionName,
-            find: (filter, options) => collection.find(filter, options),
-            countDocuments: (filter) => collection.countDocuments(filter),
-            updateOne: async () => Promise.reject(new Error('process killed')),
-          }),
-        ),
+      aggregates: [aggregate],
+      collection: async (a): Promise<OutboxCollection> => {
+        const collection = await outboxCollection(a);
+        return {
+          collectionName: collection.collectionName,
+          find: (filter, options) => collection.find(filter, options),
+          countDocuments: (filter) => collection.countDocuments(filter),
+          updateOne: async () => Promise.reject(new Error('process killed')),
+        };
+      },
       publish: publishToKafka,
       log,
       now: Date.now,
@@ -152,6 +155,31 @@ describe('outbox relay on FerretDB and Kafka', () => {
     expect(effects).toEqual([event.id]);
   });
 
+  it('drains just the targeted aggregates, and leaves the others pending', async () => {
+    const targeted = [await ship('crate-6', 1), await ship('crate-6', 2)];
+    const untouched = await ship('crate-7', 1);
+    const result = await relay.drainOnce({ targets: [{ ...aggregate, id: 'crate-6' }, { ...aggregate, id: 'no-such-crate' }] });
+    expect(result).toMatchObject({ published: 2, aggregates: 1, backlog: 0 });
+    expect(await pendingOf('crate-6')).toEqual([]);
+    expect(await pendingOf('crate-7')).toEqual([untouched.id]);
+    await eventually(() => targeted.every((e) => receivedIds().includes(e.id)), 20_000, 'the targeted events');
+    expect(receivedIds()).not.toContain(untouched.id);
+    await relay.drainOnce();
+    expect(await pendingOf('crate-7')).toEqual([]);
+  });
+
+  it('looks a target up by primary key, where { _id: { $in } } would scan', async () => {
+    const db = await serviceDb(service);
+    const explain = async (filter: Record<string, unknown>) =>
+      (await db.db!.command({ explain: { find: aggregate.collection, filter } })) as { filterPushdown?: boolean };
+    const byId = await explain(pendingFilterOf('crate-6'));
+    // `filterPushdown` is FerretDB's: on MongoDB both use the _id index and there is nothing to check.
+    if (byId.filterPushdown === undefined) return;
+    expect(byId.filterPushdown).toBe(true);
+    expect((await explain({ _id: { $in: ['crate-6'] }, ...PENDING_FILTER })).filterPushdown).toBe(false);
+    expect((await explain({ ...PENDING_FILTER })).filterPushdown).toBe(false);
+  });
+
   it('refuses a duplicate that arrives while the first delivery is still running', async () => {
     const inbox = await serviceInbox(service, { leaseMs: 10_000 });
     let finish = (): void => undefined;
@@ -161,6 +189,23 @@ describe('outbox relay on FerretDB and Kafka', () => {
     finish();
     expect(await first).toBe('processed');
     expect(await inbox.run('consumer-x', 'event-x', 'tenant-a', async () => undefined)).toBe('duplicate');
+  });
+
+  it('drains the aggregate a writer names in its nudge at once, sweeping nothing', async () => {
+    const runner = await startOutboxRunner({ log, aggregates: [aggregate], sweepMs: 60_000, lease: { key: `test:lease:${suffix}:targeted`, ttlMs: 5_000 } });
+    try {
+      await new Promise((resolve) => setTimeout(resolve, 200)); // subscribed
+      const left = await ship('crate-8', 1); // no nudge: waits for a sweep
+      const event = await ship('crate-9', 1);
+      nudgeOutbox({ ...aggregate, id: 'crate-9' });
+      await eventually(() => receivedIds().includes(event.id), 5_000, 'the nudged event');
+      await eventually(async () => (await pendingOf('crate-9')).length === 0, 5_000, 'the pull');
+      expect(await pendingOf('crate-8')).toEqual([left.id]);
+      await runner.drain();
+      expect(await pendingOf('crate-8')).toEqual([]);
+    } finally {
+      await runner.stop();
+    }
   });
 
   it('drains at once when a writer nudges the always-on runner', async () => {

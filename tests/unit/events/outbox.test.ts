@@ -2,7 +2,7 @@ import { describe, expect, it, vi } from 'vitest';
 import { z } from 'zod';
 import { defineEvent, type OutboxEntry } from '../../../layers/events/envelope';
 import type { Lease } from '../../../layers/events/lease';
-import { drainUnderLease, makeOutboxRelay, pushOutbox, type OutboxCollection } from '../../../layers/events/outbox';
+import { drainUnderLease, makeOutboxRelay, parseNudge, pushOutbox, type OutboxCollection } from '../../../layers/events/outbox';
 import { registry } from '../../../layers/metrics';
 import { memoryOutboxCollection, silentLog } from './support';
 
@@ -17,10 +17,19 @@ const entryFor = (subject: string, n: number): OutboxEntry => boxPacked.create({
 
 const ids = (entries: OutboxEntry[]) => entries.map((entry) => entry.id);
 
+/** A relay over collections of the `boxes` service, one aggregate per collection. */
 const relayOver = (collections: OutboxCollection[], publish = vi.fn(async (_entries: OutboxEntry[]) => undefined)) => ({
   publish,
-  relay: makeOutboxRelay({ collections: async () => collections, publish, log: silentLog, now: () => Date.now() + 1_000 }),
+  relay: makeOutboxRelay({
+    aggregates: collections.map((c) => ({ service: 'boxes', collection: c.collectionName })),
+    collection: async ({ collection }) => collections.find((c) => c.collectionName === collection)!,
+    publish,
+    log: silentLog,
+    now: () => Date.now() + 1_000,
+  }),
 });
+
+const target = (collection: string, id: string) => ({ service: 'boxes', collection, id });
 
 const heldLease = (held = true): Lease & { holds: number; releases: number } => {
   const lease = {
@@ -109,7 +118,86 @@ describe('makeOutboxRelay.drainOnce', () => {
   });
 });
 
+describe('makeOutboxRelay.drainOnce with targets', () => {
+  it('drains just the targets, each looked up by id, and counts no backlog', async () => {
+    const a = [entryFor('a', 1), entryFor('a', 2)];
+    const docs = [{ _id: 'a', outbox: [...a] }, { _id: 'b', outbox: [entryFor('b', 1)] }, { _id: 'c', outbox: [entryFor('c', 1)] }];
+    const boxes = memoryOutboxCollection('boxes', docs);
+    const { relay, publish } = relayOver([boxes]);
+
+    const result = await relay.drainOnce({ limit: 1, targets: [target('boxes', 'a'), target('boxes', 'a')] });
+
+    expect(result).toMatchObject({ published: 2, aggregates: 1, backlog: 0 });
+    expect(ids(publish.mock.calls[0]![0])).toEqual(ids(a));
+    expect(boxes.calls.filters).toEqual([{ _id: 'a', 'outbox.0': { $exists: true } }]);
+    expect(boxes.calls.countDocuments).toBe(0);
+    expect(docs.map((doc) => doc.outbox.length)).toEqual([0, 1, 1]);
+  });
+
+  it('queries only the collections its targets name, and ignores aggregates it does not drain', async () => {
+    const one = memoryOutboxCollection('one', [{ _id: 'a', outbox: [entryFor('a', 1)] }]);
+    const two = memoryOutboxCollection('two', [{ _id: 'b', outbox: [entryFor('b', 1)] }, { _id: 'c', outbox: [entryFor('c', 1)] }]);
+    const { relay, publish } = relayOver([one, two]);
+
+    const result = await relay.drainOnce({
+      targets: [target('two', 'b'), target('two', 'c'), target('three', 'a'), { service: 'crates', collection: 'one', id: 'a' }],
+    });
+
+    expect(result).toMatchObject({ published: 2, aggregates: 2, backlog: 0 });
+    expect(publish).toHaveBeenCalledTimes(1);
+    expect(one.calls.find).toBe(0);
+    expect(two.calls.find).toBe(2);
+    expect(one.docs[0]!.outbox).toHaveLength(1);
+  });
+
+  it('does nothing for a target already drained', async () => {
+    const boxes = memoryOutboxCollection('boxes', [{ _id: 'a', outbox: [] }]);
+    const { relay, publish } = relayOver([boxes]);
+    expect(await relay.drainOnce({ targets: [target('boxes', 'a')] })).toEqual({ published: 0, aggregates: 0, backlog: 0, oldestAgeMs: 0 });
+    expect(publish).not.toHaveBeenCalled();
+  });
+
+  it('never pulls an entry pushed after it read the target', async () => {
+    const first = entryFor('a', 1);
+    const late = entryFor('a', 2);
+    const boxes = memoryOutboxCollection('boxes', [{ _id: 'a', outbox: [first] }]);
+    const { relay } = relayOver(
+      [boxes],
+      vi.fn(async () => {
+        boxes.docs[0]!.outbox!.push(late);
+      }),
+    );
+    await relay.drainOnce({ targets: [target('boxes', 'a')] });
+    expect(ids(boxes.docs[0]!.outbox!)).toEqual([late.id]);
+  });
+});
+
+describe('parseNudge', () => {
+  it('reads the target a writer names, and a bare or unreadable nudge as none', () => {
+    expect(parseNudge(JSON.stringify(target('boxes', 'a')))).toEqual(target('boxes', 'a'));
+    expect(parseNudge('1')).toBeUndefined();
+    expect(parseNudge('{"service":"boxes"}')).toBeUndefined();
+    expect(parseNudge('not json')).toBeUndefined();
+  });
+});
+
 describe('drainUnderLease', () => {
+  it('drains targets in one round under the lease', async () => {
+    const boxes = memoryOutboxCollection('boxes', [{ _id: 'a', outbox: [entryFor('a', 1)] }, { _id: 'b', outbox: [entryFor('b', 1)] }]);
+    const { relay } = relayOver([boxes]);
+    const lease = heldLease();
+    expect(await drainUnderLease(relay, lease, { limit: 10, maxRounds: 10, targets: [target('boxes', 'b')] })).toMatchObject({ published: 1, backlog: 0 });
+    expect(lease.holds).toBe(1);
+    expect(boxes.docs[0]!.outbox).toHaveLength(1);
+  });
+
+  it('does not drain targets while another relay holds the lease', async () => {
+    const boxes = memoryOutboxCollection('boxes', [{ _id: 'a', outbox: [entryFor('a', 1)] }]);
+    const { relay, publish } = relayOver([boxes]);
+    expect(await drainUnderLease(relay, heldLease(false), { targets: [target('boxes', 'a')] })).toBeUndefined();
+    expect(publish).not.toHaveBeenCalled();
+  });
+
   it('does not drain while another relay holds the lease', async () => {
     const boxes = memoryOutboxCollection('boxes', [{ _id: 'a', outbox: [entryFor('a', 1)] }]);
     const { relay, publish } = relayOver([boxes]);

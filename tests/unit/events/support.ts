@@ -38,19 +38,24 @@ export const memoryInboxStore = (): InboxStore & { records: Map<string, InboxRec
 };
 
 /**
- * An outbox collection over an array of documents: the relay's filter, `$pullAll` by whole
- * value, and hooks to act between the relay's read and its pull.
+ * An outbox collection over an array of documents: the relay's two filters (the sweep's, and
+ * the lookup of one aggregate by id), `$pullAll` by whole value, and hooks to act between the
+ * relay's read and its pull.
  */
 export const memoryOutboxCollection = (name: string, docs: OutboxDocument[]) => {
-  const calls = { find: 0, updateOne: 0 };
+  const calls = { find: 0, updateOne: 0, countDocuments: 0, filters: [] as Record<string, unknown>[] };
+  const pending = (doc: OutboxDocument) => (doc.outbox?.length ?? 0) > 0;
   const collection: OutboxCollection & { docs: OutboxDocument[]; calls: typeof calls } = {
     collectionName: name,
     docs,
     calls,
     find(filter, options) {
       calls.find += 1;
-      expect(filter).toEqual({ 'outbox.0': { $exists: true } });
-      const found = docs.filter((doc) => (doc.outbox?.length ?? 0) > 0).slice(0, options.limit);
+      calls.filters.push(filter);
+      const { _id, ...rest } = filter;
+      expect(rest).toEqual({ 'outbox.0': { $exists: true } });
+      if (_id !== undefined) expect(typeof _id).toBe('string'); // served from the primary key
+      const found = docs.filter((doc) => pending(doc) && (_id === undefined || doc._id === _id)).slice(0, options.limit);
       return { toArray: async () => found.map((doc) => ({ _id: doc._id, outbox: structuredClone(doc.outbox) })) };
     },
     async updateOne(filter, update) {
@@ -60,7 +65,8 @@ export const memoryOutboxCollection = (name: string, docs: OutboxDocument[]) => 
       if (doc) doc.outbox = (doc.outbox ?? []).filter((entry) => !pulled.some((p) => JSON.stringify(p) === JSON.stringify(entry)));
     },
     async countDocuments() {
-      return docs.filter((doc) => (doc.outbox?.length ?? 0) > 0).length;
+      calls.countDocuments += 1;
+      return docs.filter(pending).length;
     },
   };
   return collection;

@@ -40,6 +40,7 @@ describe('products write cores', () => {
     expect(row.outbox[0]).toMatchObject({ type: 'products.product.created.v1', subject: created.id, tenantId: 't1', source: 'products-create' });
     expect(JSON.parse(row.outbox[0]!.data)).toEqual(created);
     expect(deps.nudge).toHaveBeenCalledOnce();
+    expect(deps.nudge).toHaveBeenCalledWith(created.id);
   });
 
   it('updates at the expected version only', async () => {
@@ -50,6 +51,7 @@ describe('products write cores', () => {
     expect(rows.get(`t1/${created.id}`)!.outbox.map((e) => e.type)).toEqual(['products.product.created.v1', 'products.product.updated.v1']);
     await expect(makeUpdateProduct(deps)('t1', created.id, 1, { name: 'x' })).rejects.toMatchObject({ status: 412 });
     await expect(makeUpdateProduct(deps)('t2', created.id, 2, { name: 'x' })).rejects.toMatchObject({ status: 404 });
+    expect(vi.mocked(deps.nudge).mock.calls).toEqual([[created.id], [created.id]]); // the create and the one update written
   });
 
   it('reports a lost race as a precondition failure', async () => {
@@ -78,6 +80,8 @@ describe('products write cores', () => {
     await expect(makeDeleteProduct(deps)('t1', created.id, 2)).rejects.toMatchObject({ status: 412 });
     await makeDeleteProduct(deps)('t1', created.id, 1);
     expect(await store.get('t1', created.id)).toBeUndefined();
+    expect(deps.nudge).toHaveBeenLastCalledWith(created.id);
+    expect(deps.nudge).toHaveBeenCalledTimes(2);
     await expect(makeDeleteProduct(deps)('t1', created.id, 2)).rejects.toMatchObject({ status: 404 });
   });
 });

@@ -1,13 +1,13 @@
 import { describe, expect, it, vi } from 'vitest';
 import type { Lease } from '../../../layers/events/lease';
-import type { DrainResult, OutboxRelay } from '../../../layers/events/outbox';
+import type { DrainResult, OutboxRelay, OutboxTarget } from '../../../layers/events/outbox';
 import { runOutboxLoop } from '../../../triggers/outbox-runner';
 import { silentLog } from '../events/support';
 
 const EMPTY: DrainResult = { published: 0, aggregates: 0, backlog: 0, oldestAgeMs: 0 };
 
-const setup = (opts: { held?: boolean; drain?: () => Promise<DrainResult>; sweepMs?: number } = {}) => {
-  let nudge = (): void => undefined;
+const setup = (opts: { held?: boolean; drain?: () => Promise<DrainResult>; sweepMs?: number; limit?: number } = {}) => {
+  let nudge = (_target?: OutboxTarget): void => undefined;
   const unsubscribe = vi.fn(async () => undefined);
   const relay: OutboxRelay & { drainOnce: ReturnType<typeof vi.fn> } = { drainOnce: vi.fn(opts.drain ?? (async () => EMPTY)) };
   const lease: Lease = { hold: vi.fn(async () => opts.held ?? true), release: vi.fn(async () => undefined) };
@@ -20,21 +20,103 @@ const setup = (opts: { held?: boolean; drain?: () => Promise<DrainResult>; sweep
     },
     log: silentLog,
     sweepMs: opts.sweepMs ?? 60_000,
-    limit: 10,
+    limit: opts.limit ?? 10,
   });
-  return { loop, relay, lease, unsubscribe, nudge: () => nudge() };
+  return { loop, relay, lease, unsubscribe, nudge: (target?: OutboxTarget) => nudge(target) };
 };
 
 const tick = () => new Promise((resolve) => setTimeout(resolve, 5));
 
+const product = (id: string): OutboxTarget => ({ service: 'products', collection: 'products', id });
+
+/** A drain that waits until the test releases it. */
+const gatedDrain = () => {
+  const gate = { release: (): void => undefined };
+  const drain = async () => {
+    await new Promise<void>((resolve) => (gate.release = resolve));
+    return EMPTY;
+  };
+  return { gate, drain };
+};
+
 describe('runOutboxLoop', () => {
-  it('drains as soon as a writer nudges', async () => {
+  it('sweeps as soon as a writer nudges without a target', async () => {
     const { loop, relay, nudge } = setup();
     await loop;
     nudge();
     await tick();
     expect(relay.drainOnce).toHaveBeenCalledWith({ limit: 10 });
     await (await loop).stop();
+  });
+
+  it('drains just the aggregate a nudge names, under the lease', async () => {
+    const { loop, relay, lease, nudge } = setup();
+    await loop;
+    nudge(product('p1'));
+    await tick();
+    expect(relay.drainOnce).toHaveBeenCalledTimes(1);
+    expect(relay.drainOnce).toHaveBeenCalledWith({ limit: 10, targets: [product('p1')] });
+    expect(lease.hold).toHaveBeenCalledTimes(1);
+    await (await loop).stop();
+  });
+
+  it('collects the targets of nudges during a drain and drains them together right after', async () => {
+    const { gate, drain } = gatedDrain();
+    const { loop, relay, nudge } = setup({ drain });
+    await loop;
+    nudge(product('p1'));
+    await tick();
+    nudge(product('p2'));
+    nudge(product('p3'));
+    nudge(product('p2'));
+    gate.release();
+    await tick();
+    gate.release();
+    await tick();
+    expect(relay.drainOnce.mock.calls.map(([options]) => options)).toEqual([
+      { limit: 10, targets: [product('p1')] },
+      { limit: 10, targets: [product('p2'), product('p3')] },
+    ]);
+    await (await loop).stop();
+  });
+
+  it('takes at most `limit` targets per drain', async () => {
+    const { gate, drain } = gatedDrain();
+    const { loop, relay, nudge } = setup({ drain, limit: 2 });
+    await loop;
+    nudge(product('p0'));
+    await tick();
+    for (const id of ['p1', 'p2', 'p3']) nudge(product(id));
+    for (let i = 0; i < 3; i += 1) {
+      gate.release();
+      await tick();
+    }
+    expect(relay.drainOnce.mock.calls.map(([options]) => options.targets)).toEqual([[product('p0')], [product('p1'), product('p2')], [product('p3')]]);
+    await (await loop).stop();
+  });
+
+  it('lets a sweep asked for during a drain cover the targets collected before it', async () => {
+    const { gate, drain } = gatedDrain();
+    const { loop, relay, nudge } = setup({ drain });
+    const runner = await loop;
+    nudge(product('p1'));
+    await tick();
+    nudge(product('p2'));
+    nudge();
+    gate.release();
+    await tick();
+    expect(relay.drainOnce.mock.calls.map(([options]) => options)).toEqual([{ limit: 10, targets: [product('p1')] }, { limit: 10 }]);
+    nudge(product('p3')); // during the sweep: drained after it
+    gate.release();
+    await tick();
+    gate.release();
+    await tick();
+    expect(relay.drainOnce.mock.calls.map(([options]) => options)).toEqual([
+      { limit: 10, targets: [product('p1')] },
+      { limit: 10 },
+      { limit: 10, targets: [product('p3')] },
+    ]);
+    await runner.stop();
   });
 
   it('sweeps on its own', async () => {
