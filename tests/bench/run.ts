@@ -75,7 +75,9 @@ const eventLatency = async (env: Record<string, string>, token: string, kafkaBro
   const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
   const consumer = kafka.consumer({ groupId: `bench-${uuidv7()}`, maxWaitTimeInMs: 50, minBytes: 1 });
   await Promise.all([producer.connect(), consumer.connect()]);
+  // An event may arrive before the HTTP reply that names it: arrivals are kept until claimed.
   const waiting = new Map<string, (at: bigint) => void>();
+  const arrived = new Map<string, bigint>();
   await consumer.subscribe({ topics: [rawTopic, 'products.product.created'], fromBeginning: false });
   const joined = new Promise<void>((resolve) => consumer.on(consumer.events.GROUP_JOIN, () => resolve()));
   await consumer.run({
@@ -83,11 +85,18 @@ const eventLatency = async (env: Record<string, string>, token: string, kafkaBro
     eachMessage: async ({ message }) => {
       const at = process.hrtime.bigint();
       const id = message.headers?.ce_subject?.toString() ?? message.key?.toString() ?? '';
-      waiting.get(id)?.(at);
+      const resolve = waiting.get(id);
+      if (resolve) resolve(at);
+      else arrived.set(id, at);
     },
   });
   await joined;
-  const arrival = (id: string) => new Promise<bigint>((resolve) => waiting.set(id, resolve));
+  const arrival = (id: string) =>
+    new Promise<bigint>((resolve) => {
+      const at = arrived.get(id);
+      if (at !== undefined) resolve(at);
+      else waiting.set(id, resolve);
+    });
 
   const system = await forkServer('servers/system.ts', env);
   try {
