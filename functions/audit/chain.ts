@@ -31,6 +31,7 @@ export const hashEntry = (fields: ChainFields): string => {
   return createHash('sha256').update(canonical).digest('hex');
 };
 
+/** The entry after `previous` (the chain's head; the genesis hash at seq 0 for an empty chain). */
 export const nextEntry = (previous: Pick<ChainEntry, 'seq' | 'hash'> | undefined, event: Omit<ChainFields, 'seq' | 'prevHash'>): ChainEntry => {
   const fields: ChainFields = { ...event, seq: (previous?.seq ?? 0) + 1, prevHash: previous?.hash ?? GENESIS_HASH };
   return { ...fields, hash: hashEntry(fields) };

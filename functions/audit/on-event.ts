@@ -11,27 +11,34 @@ type AuditedEvent = Pick<ConsumedEvent, 'id' | 'type' | 'source' | 'subject' | '
 const MAX_ATTEMPTS = 25;
 
 /**
- * Appends an event to its tenant's chain. Writers race for the next seq; the loser re-reads
- * the tail and tries again. An event already in the chain is not appended twice.
+ * Appends an event to its tenant's chain after the head. Writers race for the next seq: the
+ * loser finds the winner's entry there, moves the head past it and tries again. An entry a
+ * crashed writer left beyond the head is found the same way. An event already in the chain
+ * (the unique event index refuses it) is not appended twice.
  */
 export const makeAppendEvent =
   (deps: { store: AuditStore; now: () => Date }) =>
   async (event: AuditedEvent): Promise<'appended' | 'duplicate'> => {
+    const fields = {
+      tenantId: event.tenantId,
+      eventId: event.id,
+      type: event.type,
+      source: event.source,
+      subject: event.subject,
+      time: event.time,
+      data: canonicalize(event.data ?? null) ?? 'null',
+    };
     for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt += 1) {
-      if (await deps.store.hasEvent(event.tenantId, event.id)) return 'duplicate';
-      const entry = nextEntry(await deps.store.last(event.tenantId), {
-        tenantId: event.tenantId,
-        eventId: event.id,
-        type: event.type,
-        source: event.source,
-        subject: event.subject,
-        time: event.time,
-        data: canonicalize(event.data ?? null) ?? 'null',
-      });
+      const head = await deps.store.head(event.tenantId);
+      const entry = nextEntry(head, fields);
       if ((await deps.store.insert(entry, deps.now())) === 'inserted') {
-        await deps.store.raiseHead(event.tenantId, entry.seq);
+        await deps.store.advanceHead(event.tenantId, entry);
         return 'appended';
       }
+      const taken = await deps.store.entryAt(event.tenantId, entry.seq);
+      if (!taken) return 'duplicate';
+      await deps.store.advanceHead(event.tenantId, taken);
+      if (taken.eventId === event.id) return 'duplicate';
     }
     throw new ConflictError('The audit chain is busy; the event will be retried.', 'audit_chain_contended');
   };

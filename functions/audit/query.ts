@@ -7,12 +7,21 @@ const isoTime = z.string().datetime({ offset: true });
 
 const queryParams = z
   .object({
-    type: z.string().regex(/^[a-z0-9-]+(\.[a-z0-9-]+){2,3}$/).optional(),
-    subject: z.string().regex(/^[A-Za-z0-9_:-]{1,128}$/).optional(),
+    type: z
+      .string()
+      .regex(/^[a-z0-9-]+(\.[a-z0-9-]+){2,3}$/)
+      .optional(),
+    subject: z
+      .string()
+      .regex(/^[A-Za-z0-9_:-]{1,128}$/)
+      .optional(),
     from: isoTime.optional(),
     to: isoTime.optional(),
     limit: z.coerce.number().int().min(1).max(200).default(50),
-    cursor: z.string().regex(/^\d{1,12}$/).optional(),
+    cursor: z
+      .string()
+      .regex(/^\d{1,12}$/)
+      .optional(),
   })
   .strict();
 

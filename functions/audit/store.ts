@@ -1,7 +1,7 @@
 import type { Connection, Model, Schema } from 'mongoose';
 import { mongooseLib, serviceDb } from '../../layers/connections';
 import { tenantScopePlugin } from '../../layers/tenancy';
-import { periodOf, type ChainEntry } from './chain';
+import { GENESIS_HASH, periodOf, type ChainEntry } from './chain';
 
 interface AuditDocument extends ChainEntry {
   _id: string;
@@ -14,6 +14,7 @@ interface HeadDocument {
   _id: string;
   tenantId: string;
   seq: number;
+  hash: string;
 }
 
 /** Built on first use, so a request that never touches Mongo never loads mongoose. */
@@ -45,7 +46,12 @@ const buildSchemas = (): { entries: Schema<AuditDocument>; heads: Schema<HeadDoc
   auditSchema.plugin(tenantScopePlugin);
 
   const headSchema = new Schema<HeadDocument>(
-    { _id: { type: String, required: true }, tenantId: { type: String, required: true }, seq: { type: Number, required: true } },
+    {
+      _id: { type: String, required: true },
+      tenantId: { type: String, required: true },
+      seq: { type: Number, required: true },
+      hash: { type: String, required: true },
+    },
     { collection: 'audit_heads', versionKey: false },
   );
   headSchema.plugin(tenantScopePlugin);
@@ -83,13 +89,26 @@ export interface PeriodCount {
   count: number;
 }
 
+/** Where a tenant's chain ends: the last entry's seq and hash (0 and the genesis hash when empty). */
+export interface ChainHead {
+  seq: number;
+  hash: string;
+}
+
+export const EMPTY_HEAD: ChainHead = { seq: 0, hash: GENESIS_HASH };
+
+/**
+ * Every hot-path read is a lookup by `_id` (the head by tenant, an entry by tenant and seq),
+ * which every MongoDB-wire server serves from its primary key; FerretDB 1.24 on SQLite serves
+ * nothing else from an index.
+ */
 export interface AuditStore {
-  last(tenantId: string): Promise<ChainEntry | undefined>;
-  hasEvent(tenantId: string, eventId: string): Promise<boolean>;
-  /** 'seq_taken' when another writer appended first; the caller re-reads the tail and retries. */
-  insert(entry: ChainEntry, recordedAt: Date): Promise<'inserted' | 'seq_taken'>;
-  raiseHead(tenantId: string, seq: number): Promise<void>;
-  headSeq(tenantId: string): Promise<number>;
+  head(tenantId: string): Promise<ChainHead>;
+  entryAt(tenantId: string, seq: number): Promise<ChainEntry | undefined>;
+  /** 'conflict' when the seq is taken, or the event is in the chain already (unique index). */
+  insert(entry: ChainEntry, recordedAt: Date): Promise<'inserted' | 'conflict'>;
+  /** Moves the head forward to `to`; never backwards, so racing writers cannot undo each other. */
+  advanceHead(tenantId: string, to: ChainHead): Promise<void>;
   /** Entries after `afterSeq` in seq order. */
   scan(tenantId: string, afterSeq: number, limit: number, filter?: QueryFilter): Promise<ChainEntry[]>;
   countByTypeAndPeriod(tenantId: string, range: { from: string; to: string }, granularity: 'day' | 'hour'): Promise<PeriodCount[]>;
@@ -100,28 +119,38 @@ const isDuplicateKey = (error: unknown): boolean => (error as { code?: number })
 const timeRange = (filter: QueryFilter): Record<string, string> | undefined =>
   filter.from || filter.to ? { ...(filter.from ? { $gte: filter.from } : {}), ...(filter.to ? { $lt: filter.to } : {}) } : undefined;
 
+// The ids embed the tenant, so a lookup by id is tenant-scoped by construction.
+const BY_TENANT_ID = { crossTenant: true };
+
 export const mongoAuditStore = (entries: Model<AuditDocument>, heads: Model<HeadDocument>): AuditStore => ({
-  async last(tenantId) {
-    const doc = await entries.findOne({ tenantId }).sort({ seq: -1 }).lean<AuditDocument>();
-    return doc ? toEntry(doc) : undefined;
+  async head(tenantId) {
+    const doc = await heads.findOne({ _id: tenantId }).setOptions(BY_TENANT_ID).lean<HeadDocument>();
+    return doc && doc.tenantId === tenantId ? { seq: doc.seq, hash: doc.hash } : EMPTY_HEAD;
   },
-  async hasEvent(tenantId, eventId) {
-    return (await entries.countDocuments({ tenantId, eventId })) > 0;
+  async entryAt(tenantId, seq) {
+    const doc = await entries
+      .findOne({ _id: entryId(tenantId, seq) })
+      .setOptions(BY_TENANT_ID)
+      .lean<AuditDocument>();
+    return doc && doc.tenantId === tenantId ? toEntry(doc) : undefined;
   },
   async insert(entry, recordedAt) {
     try {
       await entries.create({ ...entry, _id: entryId(entry.tenantId, entry.seq), ...periodOf(entry.time), recordedAt });
       return 'inserted';
     } catch (error) {
-      if (isDuplicateKey(error)) return 'seq_taken';
+      if (isDuplicateKey(error)) return 'conflict';
       throw error;
     }
   },
-  async raiseHead(tenantId, seq) {
-    await heads.updateOne({ _id: tenantId, tenantId }, { $max: { seq } }, { upsert: true });
-  },
-  async headSeq(tenantId) {
-    return (await heads.findOne({ _id: tenantId, tenantId }).lean<HeadDocument>())?.seq ?? 0;
+  async advanceHead(tenantId, to) {
+    const moved = await heads.updateOne({ _id: tenantId, tenantId, seq: { $lt: to.seq } }, { $set: { seq: to.seq, hash: to.hash } });
+    if (moved.matchedCount > 0) return;
+    try {
+      await heads.create({ _id: tenantId, tenantId, seq: to.seq, hash: to.hash });
+    } catch (error) {
+      if (!isDuplicateKey(error)) throw error; // the head exists and is at or past `to`
+    }
   },
   async scan(tenantId, afterSeq, limit, filter = {}) {
     const query: Record<string, unknown> = { tenantId, seq: { $gt: afterSeq } };

@@ -22,7 +22,7 @@ export const makeVerifyChain =
   (deps: { store: AuditStore }) =>
   async (tenantId: string): Promise<Verdict> => {
     const verifier = chainVerifier();
-    const headSeq = await deps.store.headSeq(tenantId);
+    const { seq: headSeq } = await deps.store.head(tenantId);
     let afterSeq = 0;
     for (;;) {
       const batch = await deps.store.scan(tenantId, afterSeq, BATCH);

@@ -1,6 +1,6 @@
 import type { OutboxEntry } from '../../layers/events/outbox';
 import type { ChainEntry } from '../../functions/audit/chain';
-import type { AuditStore, PeriodCount, QueryFilter } from '../../functions/audit/store';
+import { EMPTY_HEAD, type AuditStore, type ChainHead, type PeriodCount, type QueryFilter } from '../../functions/audit/store';
 import type { ListFilter, PageRequest, ProductStore, SearchFilter } from '../../functions/products/repository';
 import type { StoredView, ViewStore } from '../../functions/products/read-model';
 import type { Product } from '../../functions/products/schemas';
@@ -79,42 +79,35 @@ export const memoryViewStore = (): ViewStore & { views: Map<string, StoredView> 
   };
 };
 
-export const memoryAuditStore = (): AuditStore & { entries: ChainEntry[]; heads: Map<string, number>; failNextInserts: number } => {
+export const memoryAuditStore = (): AuditStore & { entries: ChainEntry[]; heads: Map<string, ChainHead> } => {
   const entries: ChainEntry[] = [];
-  const heads = new Map<string, number>();
+  const heads = new Map<string, ChainHead>();
   const inRange = (e: ChainEntry, f: QueryFilter) => (!f.from || e.time >= f.from) && (!f.to || e.time < f.to);
-  const self = {
+  return {
     entries,
     heads,
-    failNextInserts: 0,
-    async last(tenantId: string) {
-      return entries.filter((e) => e.tenantId === tenantId).sort((a, b) => b.seq - a.seq)[0];
+    async head(tenantId) {
+      return heads.get(tenantId) ?? EMPTY_HEAD;
     },
-    async hasEvent(tenantId: string, eventId: string) {
-      return entries.some((e) => e.tenantId === tenantId && e.eventId === eventId);
+    async entryAt(tenantId, seq) {
+      return entries.find((e) => e.tenantId === tenantId && e.seq === seq);
     },
-    async insert(entry: ChainEntry) {
-      if (self.failNextInserts > 0) {
-        self.failNextInserts -= 1;
-        return 'seq_taken' as const;
-      }
-      if (entries.some((e) => e.tenantId === entry.tenantId && e.seq === entry.seq)) return 'seq_taken' as const;
+    async insert(entry) {
+      const taken = entries.some((e) => e.tenantId === entry.tenantId && (e.seq === entry.seq || e.eventId === entry.eventId));
+      if (taken) return 'conflict';
       entries.push(entry);
-      return 'inserted' as const;
+      return 'inserted';
     },
-    async raiseHead(tenantId: string, seq: number) {
-      heads.set(tenantId, Math.max(heads.get(tenantId) ?? 0, seq));
+    async advanceHead(tenantId, to) {
+      if ((heads.get(tenantId)?.seq ?? 0) < to.seq) heads.set(tenantId, { seq: to.seq, hash: to.hash });
     },
-    async headSeq(tenantId: string) {
-      return heads.get(tenantId) ?? 0;
-    },
-    async scan(tenantId: string, afterSeq: number, limit: number, filter: QueryFilter = {}) {
+    async scan(tenantId, afterSeq, limit, filter = {}) {
       return entries
         .filter((e) => e.tenantId === tenantId && e.seq > afterSeq && (!filter.type || e.type === filter.type) && (!filter.subject || e.subject === filter.subject) && inRange(e, filter))
         .sort((a, b) => a.seq - b.seq)
         .slice(0, limit);
     },
-    async countByTypeAndPeriod(tenantId: string, range: { from: string; to: string }, granularity: 'day' | 'hour') {
+    async countByTypeAndPeriod(tenantId, range, granularity) {
       const counts = new Map<string, PeriodCount>();
       for (const e of entries.filter((x) => x.tenantId === tenantId && inRange(x, range))) {
         const period = granularity === 'day' ? e.time.slice(0, 10) : e.time.slice(0, 13);
@@ -125,5 +118,4 @@ export const memoryAuditStore = (): AuditStore & { entries: ChainEntry[]; heads:
       return [...counts.values()];
     },
   };
-  return self;
 };

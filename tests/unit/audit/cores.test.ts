@@ -1,4 +1,5 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
+import { nextEntry } from '../../../functions/audit/chain';
 import { makeAppendEvent } from '../../../functions/audit/on-event';
 import { makeQueryAudit } from '../../../functions/audit/query';
 import { makeAuditReport, summarise } from '../../../functions/audit/report';
@@ -25,18 +26,36 @@ describe('audit append', () => {
     expect(await append(event('e1'))).toBe('duplicate');
     expect(store.entries).toHaveLength(1);
     expect(store.entries[0]!.data).toBe('{"a":1,"b":2}');
-    expect(await store.headSeq('t1')).toBe(1);
+    expect(await store.head('t1')).toEqual({ seq: 1, hash: store.entries[0]!.hash });
   });
 
-  it('retries when another writer took the next seq', async () => {
+  it('catches up with an entry another writer put after the head, then appends after it', async () => {
     const store = memoryAuditStore();
-    store.failNextInserts = 2;
+    const other = nextEntry(undefined, { tenantId: 't1', eventId: 'other', type: 't', source: 's', subject: 'p', time: '2026-11-25T10:00:00.000Z', data: '{}' });
+    store.entries.push(other); // written, but the head was never moved (a crashed or slower writer)
     expect(await makeAppendEvent({ store, now })(event('e1'))).toBe('appended');
+    expect(store.entries.map((e) => [e.seq, e.eventId])).toEqual([
+      [1, 'other'],
+      [2, 'e1'],
+    ]);
+    expect(store.entries[1]!.prevHash).toBe(other.hash);
+    expect((await store.head('t1')).seq).toBe(2);
+  });
+
+  it('recognises its own entry left after the head by a crash', async () => {
+    const store = memoryAuditStore();
+    const append = makeAppendEvent({ store, now });
+    await append(event('e1'));
+    store.heads.clear(); // the head update was lost
+    expect(await append(event('e1'))).toBe('duplicate');
+    expect((await store.head('t1')).seq).toBe(1);
   });
 
   it('gives up with a retryable conflict under endless contention', async () => {
     const store = memoryAuditStore();
-    store.failNextInserts = 1000;
+    let seq = 0;
+    vi.spyOn(store, 'insert').mockResolvedValue('conflict');
+    vi.spyOn(store, 'entryAt').mockImplementation(async () => ({ ...nextEntry(undefined, { tenantId: 't1', eventId: `x${seq}`, type: 't', source: 's', subject: 'p', time: 'x', data: '{}' }), seq: ++seq }));
     await expect(makeAppendEvent({ store, now })(event('e1'))).rejects.toMatchObject({ status: 409, code: 'audit_chain_contended' });
   });
 
