@@ -7,7 +7,7 @@ import { ensureCommand } from './install';
 import { writeFileAtomic } from './process';
 import type { ServiceDefinition } from './types';
 
-/** Debian's prometheus scraping the local gateway and itself; alert rules from infra/prometheus/rules. */
+/** Debian's prometheus scraping the local gateway and itself; alert and recording rules from infra/prometheus/rules.yml. */
 
 export function prometheusConfig(opts: { port: number; gatewayPort: number; rulesGlob: string }): string {
   return stringify({
@@ -41,7 +41,7 @@ export const prometheus: ServiceDefinition = {
       prometheusConfig({
         port: config.ports.prometheus,
         gatewayPort: config.ports.gateway,
-        rulesGlob: path.join(config.infraDir, 'prometheus', 'rules', '*.yml'),
+        rulesGlob: path.join(config.infraDir, 'prometheus', 'rules.yml'),
       }),
     );
     return {
