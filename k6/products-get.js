@@ -1,15 +1,13 @@
-import http from 'k6/http';
-import { check } from 'k6';
-import { GATEWAY, createProduct, headers } from './lib/api.js';
-import { THRESHOLDS, scenario } from './lib/scenarios.js';
+import { call, createProducts, pause, pick } from './lib/api.js';
+import { loadOptions } from './lib/scenarios.js';
 
-export const options = { scenarios: scenario(), thresholds: THRESHOLDS };
+export const options = loadOptions();
 
-// Realistic data through the API: a small catalogue, read at random.
-export const setup = () => ({ ids: Array.from({ length: 20 }, (_, i) => createProduct(`Load product ${i}`).id) });
+// Realistic data through the API: a small catalogue, read at random (served from the Redis view).
+export const setup = () => ({ ids: createProducts(20).map((p) => p.id) });
 
 export default ({ ids }) => {
-  const id = ids[Math.floor(Math.random() * ids.length)];
-  const res = http.get(`${GATEWAY}/function/products-get/${id}`, { headers: headers(), tags: { name: 'products-get' } });
-  check(res, { 'status 200': (r) => r.status === 200, 'has a view': (r) => r.json('id') === id });
+  const id = pick(ids);
+  call('GET', 'products-get', { path: `/${id}`, checks: { 'has the view': (r) => r.json('id') === id } });
+  pause();
 };
