@@ -24,7 +24,7 @@ export default defineConfig({
         'functions/*/deps.ts',
         'layers/connections/**',
         'layers/idempotency/redis-store.ts',
-        'layers/events/lease.ts',
+        'layers/locks/lease.ts',
         'openfaas/build.ts',
         'openfaas/watchdog.ts',
         'openfaas/gateway/main.ts',

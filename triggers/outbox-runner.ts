@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { redis } from '../layers/connections';
 import type { AggregateRef } from '../layers/events/envelope';
 import { DEFAULT_DRAIN_LIMIT, drainUnderLease, outboxLease, outboxNudgeChannel, outboxRelay, parseNudge, type OutboxRelay, type OutboxTarget } from '../layers/events/outbox';
-import { redisLease, type Lease, type LeaseOptions } from '../layers/events/lease';
+import { redisLease, type Lease, type LeaseOptions } from '../layers/locks/lease';
 import { outboxAggregates } from './catalogue';
 
 /**

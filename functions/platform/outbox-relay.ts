@@ -1,6 +1,6 @@
 import { redis } from '../../layers/connections';
 import { defineScheduled } from '../../layers/events/consumer';
-import { redisLease, type Lease } from '../../layers/events/lease';
+import { redisLease, type Lease } from '../../layers/locks/lease';
 import { drainUnderLease, outboxLease, outboxRelay, type DrainResult, type OutboxRelay } from '../../layers/events/outbox';
 import { outboxAggregates } from '../../triggers/catalogue';
 

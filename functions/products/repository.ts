@@ -1,6 +1,7 @@
 import type { Model } from 'mongoose';
 import { serviceDb } from '../../layers/connections';
 import { pushOutbox, type OutboxEntry } from '../../layers/events/outbox';
+import { withDocumentLock, type DocumentLock } from '../../layers/locks';
 import { productModel, toProduct, type ProductDocument } from './model';
 import { searchTermsOf } from './rules';
 import type { Product } from './schemas';
@@ -42,7 +43,12 @@ const stored = (product: Product): Omit<ProductDocument, 'outbox' | 'deletedAt'>
 
 const live = (tenantId: string) => ({ tenantId, deletedAt: null });
 
-export const mongoProductStore = (model: Model<ProductDocument>): ProductStore => {
+/**
+ * Every update of a product runs under the document lock: the outbox relay updates the same
+ * document, and FerretDB does not make two concurrent updates of one document atomic.
+ */
+export const mongoProductStore = (model: Model<ProductDocument>, lockDocument: DocumentLock = withDocumentLock): ProductStore => {
+  const lock = <T>(id: string, work: () => Promise<T>) => lockDocument(model.collection.collectionName, id, work);
   const page = async (filter: Record<string, unknown>, { after, limit }: PageRequest): Promise<Product[]> => {
     const docs = await model
       .find(after ? { ...filter, _id: { $gt: after } } : filter)
@@ -62,16 +68,15 @@ export const mongoProductStore = (model: Model<ProductDocument>): ProductStore =
     },
     async replace(product, expectedVersion, events) {
       const { _id, tenantId, ...fields } = stored(product);
-      const result = await model.updateOne(
-        { _id, ...live(tenantId), version: expectedVersion },
-        { $set: fields, ...pushOutbox(...events) },
-      );
+      const result = await lock(_id, () => model.updateOne({ _id, ...live(tenantId), version: expectedVersion }, { $set: fields, ...pushOutbox(...events) }));
       return result.matchedCount === 1;
     },
     async markDeleted(tenantId, id, expectedVersion, events, at) {
-      const result = await model.updateOne(
-        { _id: id, ...live(tenantId), version: expectedVersion },
-        { $set: { deletedAt: at, updatedAt: at, version: expectedVersion + 1 }, ...pushOutbox(...events) },
+      const result = await lock(id, () =>
+        model.updateOne(
+          { _id: id, ...live(tenantId), version: expectedVersion },
+          { $set: { deletedAt: at, updatedAt: at, version: expectedVersion + 1 }, ...pushOutbox(...events) },
+        ),
       );
       return result.matchedCount === 1;
     },

@@ -92,6 +92,13 @@ export const redis = redisClient.get;
 export const kafka = kafkaClient.get;
 export const producer = kafkaProducer.get;
 
+/** True when the Mongo-wire server is FerretDB, whose updates need the document lock (layers/locks). */
+export const isFerretDb = async (): Promise<boolean> => {
+  const connection = await mongo();
+  const info = await connection.db!.admin().command({ buildInfo: 1 });
+  return typeof info.ferretdbVersion === 'string';
+};
+
 /** Closes whatever was opened; used by tests and graceful shutdown. */
 export const closeConnections = async (): Promise<void> => {
   const closing: Promise<unknown>[] = [];

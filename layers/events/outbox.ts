@@ -6,7 +6,8 @@ import { mongooseLib, producer, redis, serviceDb } from '../connections';
 import { metrics } from '../metrics';
 import type { AggregateRef, OutboxEntry } from './envelope';
 import { toTopicMessages } from './kafka-binding';
-import type { Lease, LeaseOptions } from './lease';
+import { withDocumentLock, type DocumentLock } from '../locks';
+import type { Lease, LeaseOptions } from '../locks/lease';
 
 export type { OutboxEntry } from './envelope';
 
@@ -78,6 +79,8 @@ export interface OutboxRelayDeps {
   log: Logger;
   /** Milliseconds since the epoch. */
   now: () => number;
+  /** Serialises the pull with the aggregate's own writes where the database does not (FerretDB). */
+  lock: DocumentLock;
 }
 
 export interface DrainResult {
@@ -132,7 +135,11 @@ export const makeOutboxRelay = (deps: OutboxRelayDeps): OutboxRelay => {
     const oldestAgeMs = Math.max(...entries.map((entry) => now - Date.parse(entry.time)));
     // Pull exactly the entries published, as read: entries pushed since stay for the next drain.
     // `$pullAll` by whole value, because FerretDB 1.24 ignores `$pull` with a condition ({ id: { $in } }).
-    await Promise.all(pending.map((doc) => collection.updateOne({ _id: doc._id }, { $pullAll: { outbox: doc.outbox ?? [] } })));
+    await Promise.all(
+      pending.map((doc) =>
+        deps.lock(collection.collectionName, String(doc._id), () => collection.updateOne({ _id: doc._id }, { $pullAll: { outbox: doc.outbox ?? [] } })),
+      ),
+    );
     return { published: entries.length, aggregates: pending.length, backlog: 0, oldestAgeMs };
   };
 
@@ -180,7 +187,7 @@ export const outboxCollection = async (aggregate: AggregateRef): Promise<OutboxC
 
 /** A relay over the given aggregates with the real stores and producer. */
 export const outboxRelay = (aggregates: readonly AggregateRef[], log: Logger): OutboxRelay =>
-  makeOutboxRelay({ aggregates, collection: outboxCollection, publish: publishToKafka, log, now: Date.now });
+  makeOutboxRelay({ aggregates, collection: outboxCollection, publish: publishToKafka, log, now: Date.now, lock: withDocumentLock });
 
 /**
  * One relay drains at a time: the always-on runner renews this lease on every drain.

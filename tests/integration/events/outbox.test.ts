@@ -7,7 +7,8 @@ import { toConsumedEvent } from '../../../layers/events/cloudevent';
 import { defineEvent, type OutboxEntry } from '../../../layers/events/envelope';
 import { EventInProgressError, serviceInbox } from '../../../layers/events/inbox';
 import { fromKafkaMessage, headerStrings } from '../../../layers/events/kafka-binding';
-import { redisLease } from '../../../layers/events/lease';
+import { withDocumentLock } from '../../../layers/locks';
+import { redisLease } from '../../../layers/locks/lease';
 import {
   makeOutboxRelay,
   nudgeOutbox,
@@ -75,7 +76,7 @@ afterAll(async () => {
 });
 
 describe('outbox relay on FerretDB and Kafka', () => {
-  const relay = makeOutboxRelay({ aggregates: [aggregate], collection: outboxCollection, publish: publishToKafka, log, now: Date.now });
+  const relay = makeOutboxRelay({ aggregates: [aggregate], collection: outboxCollection, publish: publishToKafka, log, now: Date.now, lock: withDocumentLock });
 
   it('finds aggregates with pending entries with { "outbox.0": { $exists: true } }', async () => {
     const collection = await outboxCollection(aggregate);
@@ -114,6 +115,7 @@ describe('outbox relay on FerretDB and Kafka', () => {
       },
       log,
       now: Date.now,
+      lock: withDocumentLock,
     });
     await racing.drainOnce();
     expect(await pendingOf('crate-3')).toEqual([late!.id]);
@@ -137,6 +139,7 @@ describe('outbox relay on FerretDB and Kafka', () => {
       publish: publishToKafka,
       log,
       now: Date.now,
+      lock: withDocumentLock,
     });
     await expect(crashing.drainOnce()).rejects.toThrow('process killed');
     expect(await pendingOf('crate-4')).toEqual([event.id]);

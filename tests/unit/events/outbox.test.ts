@@ -1,7 +1,7 @@
 import { describe, expect, it, vi } from 'vitest';
 import { z } from 'zod';
 import { defineEvent, type OutboxEntry } from '../../../layers/events/envelope';
-import type { Lease } from '../../../layers/events/lease';
+import type { Lease } from '../../../layers/locks/lease';
 import { drainUnderLease, makeOutboxRelay, parseNudge, pushOutbox, type OutboxCollection } from '../../../layers/events/outbox';
 import { registry } from '../../../layers/metrics';
 import { memoryOutboxCollection, silentLog } from './support';
@@ -26,6 +26,7 @@ const relayOver = (collections: OutboxCollection[], publish = vi.fn(async (_entr
     publish,
     log: silentLog,
     now: () => Date.now() + 1_000,
+    lock: (_scope, _id, work) => work(),
   }),
 });
 

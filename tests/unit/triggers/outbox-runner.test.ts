@@ -1,5 +1,5 @@
 import { describe, expect, it, vi } from 'vitest';
-import type { Lease } from '../../../layers/events/lease';
+import type { Lease } from '../../../layers/locks/lease';
 import type { DrainResult, OutboxRelay, OutboxTarget } from '../../../layers/events/outbox';
 import { runOutboxLoop } from '../../../triggers/outbox-runner';
 import { silentLog } from '../events/support';

@@ -1,5 +1,5 @@
 import { describe, expect, it, vi } from 'vitest';
-import type { Lease } from '../../../layers/events/lease';
+import type { Lease } from '../../../layers/locks/lease';
 import type { OutboxRelay } from '../../../layers/events/outbox';
 import dlqReplay, { countOf, pendingRanges, replayGroupOf, replayRequest } from '../../../functions/platform/dlq-replay';
 import outboxRelay, { makeRelayOnce } from '../../../functions/platform/outbox-relay';
