@@ -1,9 +1,8 @@
 import { NotFoundError } from '../../layers/errors';
 import { defineHttp } from '../../layers/http/define';
 import { metrics } from '../../layers/metrics';
-import type { ProductStore } from './repository';
-import { readDeps } from './deps';
-import { toView, type ViewStore } from './read-model';
+import { productStore, type ProductStore } from './repository';
+import { toView, viewStore, type ViewStore } from './read-model';
 import { etagOf } from './rules';
 import { idParams, productView, type ProductView } from './schemas';
 
@@ -14,7 +13,7 @@ import { idParams, productView, type ProductView } from './schemas';
  * cache) it falls back to the write model and seeds the view with the product alone.
  */
 export const makeGetProduct =
-  (deps: { store: ProductStore; views: ViewStore }) =>
+  (deps: { store: Pick<ProductStore, 'get'>; views: ViewStore }) =>
   async (tenantId: string, id: string): Promise<ProductView> => {
     const stored = await deps.views.read(tenantId, id);
     const view = stored && toView(stored);
@@ -30,6 +29,9 @@ export const makeGetProduct =
     return toView({ product, stock: {}, rev: 1 })!;
   };
 
+/** The write model, opened on the first miss: a view served from Redis needs no Mongo. */
+const writeModel: Pick<ProductStore, 'get'> = { get: async (tenantId, id) => (await productStore()).get(tenantId, id) };
+
 export default defineHttp(
   {
     name: 'products-get',
@@ -43,7 +45,7 @@ export default defineHttp(
     errors: [404],
   },
   async ({ params, tenantId }) => {
-    const view = await makeGetProduct(await readDeps())(tenantId, params.id);
+    const view = await makeGetProduct({ store: writeModel, views: await viewStore() })(tenantId, params.id);
     return { body: view, headers: { etag: etagOf(view.version), 'cache-control': 'private, max-age=0, must-revalidate' } };
   },
 );

@@ -31,9 +31,11 @@ const single = (value: unknown): string | undefined => (Array.isArray(value) ? v
 
 export const toHttpEvent = (event: OpenFaasEvent): HttpEvent => {
   const headers: Record<string, string | undefined> = {};
-  for (const [name, value] of Object.entries(event.headers ?? {})) headers[name.toLowerCase()] = single(value);
+  const given = event.headers ?? {};
+  for (const name of Object.keys(given)) headers[name.toLowerCase()] = single(given[name]);
   const query: Record<string, string | undefined> = {};
-  for (const [name, value] of Object.entries(event.query ?? {})) query[name] = single(value);
+  const asked = event.query ?? {};
+  for (const name of Object.keys(asked)) query[name] = single(asked[name]);
   return {
     method: (event.method ?? 'GET').toUpperCase(),
     path: event.path && event.path !== '/' ? event.path : '',

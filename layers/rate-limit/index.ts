@@ -72,17 +72,21 @@ const validateOptions = (options: Required<RateLimitOptions>): void => {
   if (!(options.timeoutMs > 0)) throw new TypeError('rateLimit: timeoutMs must be positive.');
 };
 
-const withTimeout = async <T>(work: Promise<T>, ms: number): Promise<T> => {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`rate limit store did not answer within ${ms} ms`)), ms);
+/** `work`, or a rejection once `ms` have passed; one promise and one timer per request. */
+const withTimeout = <T>(work: Promise<T>, ms: number): Promise<T> =>
+  new Promise<T>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`rate limit store did not answer within ${ms} ms`)), ms);
+    work.then(
+      (value) => {
+        clearTimeout(timer);
+        resolve(value);
+      },
+      (error: unknown) => {
+        clearTimeout(timer);
+        reject(error);
+      },
+    );
   });
-  try {
-    return await Promise.race([work, timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
-};
 
 /**
  * Token-bucket rate limiting per tenant, user and IP in Redis. A refused request gets 429 with

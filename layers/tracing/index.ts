@@ -56,12 +56,13 @@ export const tracer = (): Tracer => trace.getTracer('marketplace');
 
 type Carrier = Record<string, string | undefined>;
 
+const carrierGetter = {
+  get: (c: Carrier, key: string) => c[key.toLowerCase()] ?? c[key],
+  keys: (c: Carrier) => Object.keys(c),
+};
+
 /** The context carried by a `traceparent` (HTTP header, or CloudEvent extension). */
-export const extractContext = (carrier: Carrier): Context =>
-  propagation.extract(otelContext.active(), carrier, {
-    get: (c, key) => c[key.toLowerCase()] ?? c[key],
-    keys: (c) => Object.keys(c),
-  });
+export const extractContext = (carrier: Carrier): Context => propagation.extract(otelContext.active(), carrier, carrierGetter);
 
 /** The `traceparent` of the active span, for events and outbound calls. */
 export const currentTraceparent = (): string | undefined => {

@@ -44,8 +44,15 @@ export const parseRoute = (method: string, pathname: string): GatewayRoute => {
   return { kind: 'unknown' };
 };
 
+/**
+ * A path the URL parser would return unchanged: no dot segments, escapes, backslashes or
+ * characters it percent-encodes, and not `//…` (which it reads as a host).
+ */
+const PLAIN_PATH = /^\/(?!\/)[A-Za-z0-9_~!$&'()*+,;=:@/-]*$/;
+
 /** Everything after the host: the path and the query string, for the function's own URL. */
 export const splitUrl = (url: string | undefined): { pathname: string; search: string } => {
+  if (url !== undefined && PLAIN_PATH.test(url)) return { pathname: url, search: '' };
   const parsed = new URL(url ?? '/', 'http://gateway.local');
   return { pathname: parsed.pathname, search: parsed.search };
 };

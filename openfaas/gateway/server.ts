@@ -9,6 +9,8 @@ import { problemResponse } from '../../layers/http/problem';
 import { createLogger } from '../../layers/logger';
 import { collectProcessMetrics, registry } from '../../layers/metrics';
 import {
+  EMPTY_BODY,
+  hasBody,
   invokeHandler,
   makeEvent,
   readBody,
@@ -69,6 +71,8 @@ interface GatewayState {
   log: Logger;
   /** Async invocations not yet settled, awaited on close. */
   pending: Set<Promise<void>>;
+  /** Per function, what logs an error it threw: made once, not on every invocation. */
+  failureLogs: Map<string, (error: unknown) => void>;
   openapi: () => OpenApiDocument;
   asyncApi?: () => unknown;
 }
@@ -87,33 +91,33 @@ export const errorReply = (error: unknown, instance?: string): Reply => {
 const timeoutReply = (fn: LoadedFunction): Reply =>
   errorReply(new AppError(504, 'function_timeout', 'Gateway Timeout', `${fn.spec.name} did not answer within ${fn.timeoutMs} ms (exec_timeout).`));
 
-/** Answers with the function's reply, or a 504 problem once its exec_timeout has passed. */
-const withTimeout = (fn: LoadedFunction, reply: Promise<Reply>): Promise<Reply> => {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<Reply>((resolve) => {
-    timer = setTimeout(() => resolve(timeoutReply(fn)), fn.timeoutMs);
+/** Answers with the function's reply (which never rejects), or a 504 problem once its exec_timeout has passed. */
+const withTimeout = (fn: LoadedFunction, reply: Promise<Reply>): Promise<Reply> =>
+  new Promise<Reply>((resolve) => {
+    const timer = setTimeout(() => resolve(timeoutReply(fn)), fn.timeoutMs);
+    void reply.then((value) => {
+      clearTimeout(timer);
+      resolve(value);
+    });
   });
-  return Promise.race([reply, timeout]).finally(() => clearTimeout(timer));
-};
 
 const runFunction = async (state: GatewayState, fn: LoadedFunction, event: FunctionEvent): Promise<{ reply: Reply; seconds: number }> => {
   fn.invocationCount += 1;
   gatewayMetrics.started.inc({ function_name: fn.spec.name });
   const started = process.hrtime.bigint();
-  const onError = (error: unknown) => state.log.error({ err: error, function: fn.spec.name }, 'function failed');
-  const reply = await withTimeout(fn, invokeHandler(fn.handler!, event, { onError }));
+  const reply = await withTimeout(fn, invokeHandler(fn.handler!, event, { onError: state.failureLogs.get(fn.spec.name) }));
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
   recordInvocation(fn.spec.name, reply.status, seconds);
   return { reply, seconds };
 };
 
-/** The headers OpenFaaS's gateway adds before forwarding. */
-const forwardedHeaders = (req: IncomingMessage, callId: string): IncomingMessage['headers'] => ({
-  ...req.headers,
-  'x-call-id': callId,
-  'x-start-time': String(Date.now() * 1e6),
-  'x-forwarded-for': [req.headers['x-forwarded-for'], req.socket.remoteAddress].filter(Boolean).join(', '),
-});
+/** The headers OpenFaaS's gateway adds before forwarding (Object.assign: see writeReply on spreads). */
+const forwardedHeaders = (req: IncomingMessage, callId: string): IncomingMessage['headers'] =>
+  Object.assign({}, req.headers, {
+    'x-call-id': callId,
+    'x-start-time': String(Date.now() * 1e6),
+    'x-forwarded-for': [req.headers['x-forwarded-for'], req.socket.remoteAddress].filter(Boolean).join(', '),
+  });
 
 const runAsync = (state: GatewayState, fn: LoadedFunction, event: FunctionEvent, callId: string, callbackUrl: URL | undefined): void => {
   const job = runFunction(state, fn, event)
@@ -140,7 +144,7 @@ const invoke = async (state: GatewayState, route: Extract<GatewayRoute, { kind: 
   if (route.async && callbackHeader && !callbackUrl) {
     return writeReply(req, res, errorReply(new BadRequestError('X-Callback-Url must be an absolute http(s) URL.', 'invalid_callback_url'), instance));
   }
-  const rawBody = await readBody(req, state.maxBodyBytes);
+  const rawBody = hasBody(req) ? await readBody(req, state.maxBodyBytes) : EMPTY_BODY;
   if (rawBody === undefined) return writeReply(req, res, errorReply(new PayloadTooLargeError(state.maxBodyBytes), instance));
 
   const event = makeEvent({ url: req.url, method: req.method, headers: forwardedHeaders(req, callId) }, rawBody, route.path);
@@ -149,7 +153,10 @@ const invoke = async (state: GatewayState, route: Extract<GatewayRoute, { kind: 
     return writeReply(req, res, { status: 202, headers: { 'x-call-id': callId }, body: '' });
   }
   const { reply, seconds } = await runFunction(state, fn, event);
-  writeReply(req, res, { ...reply, headers: { ...reply.headers, 'x-call-id': callId, 'x-duration-seconds': seconds.toFixed(6) } });
+  // The reply and its headers were made for this invocation (by the adapter, or as the 504), so they are ours to extend.
+  reply.headers['x-call-id'] = callId;
+  reply.headers['x-duration-seconds'] = seconds.toFixed(6);
+  writeReply(req, res, reply);
 };
 
 const systemReply = async (state: GatewayState, route: GatewayRoute): Promise<Reply> => {
@@ -221,6 +228,9 @@ export const startGateway = async (options: GatewayOptions = {}): Promise<Gatewa
     callbackTimeoutMs: options.callbackTimeoutMs ?? 5_000,
     log,
     pending: new Set(),
+    failureLogs: new Map(
+      [...functions.keys()].map((name) => [name, (error: unknown) => log.error({ err: error, function: name }, 'function failed')]),
+    ),
     openapi: lazy(() => generateOpenApi(operationEntries(functions), { serverUrl: url, ...(version ? { version } : {}) })),
     ...(options.asyncApi === false ? {} : { asyncApi: lazy(options.asyncApi ?? (() => asyncApiDocument(stack))) }),
   };

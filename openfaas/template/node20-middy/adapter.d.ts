@@ -40,5 +40,7 @@ export function resolveHandler(mod: unknown): FunctionHandler;
 export function problemReply(status: number, code: string, title: string, detail?: string): Reply;
 export function internalErrorReply(): Reply;
 export function payloadTooLargeReply(limitBytes: number): Reply;
+export const EMPTY_BODY: Buffer;
+export function hasBody(req: Pick<IncomingMessage, 'headers'>): boolean;
 export function readBody(req: IncomingMessage, limitBytes: number): Promise<Buffer | undefined>;
 export function writeReply(req: Pick<IncomingMessage, 'method'>, res: ServerResponse, reply: Reply): void;

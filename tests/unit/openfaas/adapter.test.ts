@@ -3,6 +3,7 @@ import type { IncomingMessage } from 'node:http';
 import { describe, expect, it, vi } from 'vitest';
 import { toProblem } from '../../../layers/http/problem';
 import {
+  hasBody,
   invokeHandler,
   isTextMediaType,
   makeContext,
@@ -35,6 +36,7 @@ describe('makeEvent', () => {
 
   it('lets the gateway override the path', () => {
     expect(makeEvent(request('/function/a/b?q=1'), undefined, '/b')).toMatchObject({ path: '/b', query: { q: '1' }, body: '' });
+    expect(makeEvent(request('/function/a/b'), undefined, '/b')).toMatchObject({ path: '/b', query: {}, body: '' });
   });
 
   it('classifies media types', () => {
@@ -145,6 +147,13 @@ describe('readBody', () => {
     const read = readBody(req, 10);
     req.end(Buffer.from('hello'));
     expect((await read)?.toString()).toBe('hello');
+  });
+
+  it('knows from the framing headers whether there is a body to read', () => {
+    expect(hasBody(stream())).toBe(false);
+    expect(hasBody(stream({ 'content-length': '0' }))).toBe(false);
+    expect(hasBody(stream({ 'content-length': '5' }))).toBe(true);
+    expect(hasBody(stream({ 'transfer-encoding': 'chunked' }))).toBe(true);
   });
 
   it('refuses a body over the limit, declared or streamed', async () => {

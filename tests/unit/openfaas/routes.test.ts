@@ -44,6 +44,13 @@ describe('splitUrl', () => {
     expect(splitUrl('/function/a/b?x=1&y=2')).toEqual({ pathname: '/function/a/b', search: '?x=1&y=2' });
     expect(splitUrl(undefined)).toEqual({ pathname: '/', search: '' });
   });
+
+  it('answers as the URL parser does, whether or not the path needs it', () => {
+    for (const url of ['/function/products-get/0190a0a0-0000-7000-8000-000000000001', '/a/./b/../c', '/a/%2e%2e/b', '//host/x', '/a b', '/a\\b', '/ü', '/a#b', '/a?', '/']) {
+      const parsed = new URL(url, 'http://gateway.local');
+      expect(splitUrl(url)).toEqual({ pathname: parsed.pathname, search: parsed.search });
+    }
+  });
 });
 
 describe('parseGoDuration', () => {
