@@ -2,7 +2,6 @@ import { v7 as uuidv7 } from 'uuid';
 import { nudgeOutbox } from '../../layers/events/outbox';
 import { productCreated } from './events';
 import { productStore, type ProductStore } from './repository';
-import { viewStore, type ViewStore } from './read-model';
 
 /** What products operations need from the outside world; handlers wire the real ones. */
 export interface ProductDeps {
@@ -18,9 +17,4 @@ export const productDeps = async (): Promise<ProductDeps> => ({
   newId: uuidv7,
   now: () => new Date(),
   nudge: (id) => nudgeOutbox({ ...productCreated.aggregate, id }),
-});
-
-export const readDeps = async (): Promise<{ store: ProductStore; views: ViewStore }> => ({
-  store: await productStore(),
-  views: await viewStore(),
 });
