@@ -124,3 +124,14 @@ export const startProcess = (file: string, args: string[], env: Record<string, s
     },
   };
 };
+
+/** Waits until `ready` passes; otherwise stops the process and fails with what it printed. */
+export const readyOrStopped = async (started: Started, url: string, ready: () => Promise<void>): Promise<{ url: string; process: Started }> => {
+  try {
+    await ready();
+  } catch (error) {
+    await started.stop();
+    throw new Error(`${(error as Error).message}\n${started.output()}`);
+  }
+  return { url, process: started };
+};

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateSigningKey, toJwks } from '../../../layers/auth/tokens';
 import { REPO_ROOT } from '../../../openfaas/paths';
-import { buildFixtures, freePort, startProcess, TEMPLATE_INDEX, waitForHttp, type Fixtures, type Started } from './support';
+import { buildFixtures, freePort, readyOrStopped, startProcess, TEMPLATE_INDEX, waitForHttp, type Fixtures, type Started } from './support';
 
 /** The template's index.js as of-watchdog runs it: a child process serving one bundle on http_port. */
 interface Upstream {
@@ -15,13 +15,7 @@ const startUpstream = async (handlerPath: string, env: Record<string, string> = 
   const port = await freePort();
   const started = startProcess(process.execPath, [TEMPLATE_INDEX], { http_port: String(port), HANDLER_PATH: handlerPath, ...env });
   const url = `http://127.0.0.1:${port}`;
-  try {
-    await waitForHttp(`${url}/_/health`);
-  } catch (error) {
-    await started.stop();
-    throw new Error(`${(error as Error).message}\n${started.output()}`);
-  }
-  return { url, process: started };
+  return readyOrStopped(started, url, () => waitForHttp(`${url}/_/health`));
 };
 
 let fixtures: Fixtures;

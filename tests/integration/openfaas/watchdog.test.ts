@@ -3,7 +3,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REPO_ROOT } from '../../../openfaas/paths';
 import { resolveWatchdog } from '../../../openfaas/watchdog';
-import { buildFixtures, freePort, startProcess, TEMPLATE_INDEX, waitForHttp, type Fixtures, type Started } from './support';
+import { buildFixtures, freePort, startProcess, TEMPLATE_INDEX, waitForHttp, type Fixtures, type Started, readyOrStopped } from './support';
 
 /**
  * A bundle under the real of-watchdog in HTTP mode, as the function image runs it:
@@ -36,15 +36,11 @@ const startWatchdog = async (handlerPath: string, env: Record<string, string> = 
     ...env,
   }, { group: true });
   const url = `http://127.0.0.1:${port}`;
-  try {
+  return readyOrStopped(started, url, async () => {
     await waitForHttp(`${url}/_/health`, 15_000);
     // The watchdog may be healthy a moment before its upstream listens: it answers 502 until then.
     await waitForHttp(url, 15_000, (response) => response.status !== 502 && response.status !== 503);
-  } catch (error) {
-    await started.stop();
-    throw new Error(`${(error as Error).message}\n${started.output()}`);
-  }
-  return { url, process: started };
+  });
 };
 
 let fixtures: Fixtures;
