@@ -90,7 +90,13 @@ export interface K6Result {
 /** k6 exits 99 when a threshold is crossed, other non-zero codes when the script fails. */
 export const runK6 = (bin: string, job: K6Run): Promise<K6Result> =>
   new Promise((resolve, reject) => {
-    const args = ['run', '--no-usage-report', '--quiet', ...(job.summaryExport ? ['--summary-export', job.summaryExport] : []), path.join(K6_DIR, `${job.script}.js`)];
+    const args = [
+      'run',
+      '--no-usage-report',
+      '--quiet',
+      ...(job.summaryExport ? ['--summary-export', job.summaryExport] : []),
+      path.join(K6_DIR, `${job.script}.js`),
+    ];
     // Tokens travel in the environment, not the command line (which `ps` shows).
     const child = spawn(bin, args, {
       cwd: REPO_ROOT,
@@ -184,7 +190,15 @@ const main = async (argv: string[]): Promise<number> => {
     const summaryExport = path.join(summaries, `${script}.json`);
     process.stdout.write(`\n=== k6 ${scenario} ${script} (tenant ${tenant}) ===\n`);
     const passthrough = Object.fromEntries(['SCALE', 'THINK_S', 'DLQ_TOPIC'].flatMap((key) => (process.env[key] ? [[key, process.env[key]!]] : [])));
-    const { code } = await runK6(bin, { script, scenario, gatewayUrl, token: await mint('owner'), platformToken: await mint('platform'), summaryExport, env: passthrough });
+    const { code } = await runK6(bin, {
+      script,
+      scenario,
+      gatewayUrl,
+      token: await mint('owner'),
+      platformToken: await mint('platform'),
+      summaryExport,
+      env: passthrough,
+    });
     const summary = fs.existsSync(summaryExport) ? parseSummary(fs.readFileSync(summaryExport, 'utf8')) : undefined;
     rows.push(formatRow(script, code, summary));
     if (code !== 0) failures += 1;

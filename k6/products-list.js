@@ -7,7 +7,11 @@ const CATEGORIES = ['lamps', 'tables', 'chairs'];
 
 // Three categories of four products each, one of them a draft: filtered pages, followed by cursor.
 export const setup = () => {
-  createProducts(12, (i) => `Listed product ${i + 1}`, (i) => ({ category: CATEGORIES[i % 3], status: i % 4 === 3 ? 'draft' : 'active' }));
+  createProducts(
+    12,
+    (i) => `Listed product ${i + 1}`,
+    (i) => ({ category: CATEGORIES[i % 3], status: i % 4 === 3 ? 'draft' : 'active' }),
+  );
 };
 
 export default () => {

@@ -7,9 +7,13 @@ const WORDS = ['amber', 'birch', 'cedar', 'dune', 'ember'];
 
 // A catalogue whose names share words: every query matches some products, a price range fewer.
 export const setup = () => {
-  createProducts(WORDS.length * 2, (i) => `${WORDS[i % WORDS.length]} ${i < WORDS.length ? 'lamp' : 'table'}`, (i) => ({
-    price: { amount: 1000 * (i + 1), currency: 'EUR' },
-  }));
+  createProducts(
+    WORDS.length * 2,
+    (i) => `${WORDS[i % WORDS.length]} ${i < WORDS.length ? 'lamp' : 'table'}`,
+    (i) => ({
+      price: { amount: 1000 * (i + 1), currency: 'EUR' },
+    }),
+  );
 };
 
 export default () => {

@@ -113,7 +113,11 @@ export const formatSizeTable = (reports: BundleReport[], maxBundleBytes = MAX_BU
       return `${report.name.padEnd(width)}  ${kb(report.bytes).padStart(8)}  ${report.packages.join(', ')}${flag}`;
     });
   const total = reports.reduce((sum, report) => sum + report.bytes, 0);
-  return [`${'function'.padEnd(width)}  ${'KB'.padStart(8)}  npm packages`, ...rows, `${'total'.padEnd(width)}  ${kb(total).padStart(8)}  ${reports.length} bundles`].join('\n');
+  return [
+    `${'function'.padEnd(width)}  ${'KB'.padStart(8)}  npm packages`,
+    ...rows,
+    `${'total'.padEnd(width)}  ${kb(total).padStart(8)}  ${reports.length} bundles`,
+  ].join('\n');
 };
 
 export const buildAll = async (options: BuildAllOptions = {}): Promise<BuildResult> => {
@@ -147,7 +151,9 @@ export const buildAll = async (options: BuildAllOptions = {}): Promise<BuildResu
   const problems = [
     ...missing.map((fn) => `${fn.name}: handler ${fn.handler} does not exist`),
     ...settled.flatMap((outcome, index) => (outcome.status === 'rejected' ? [`${functions[index]!.name}: ${messageOf(outcome.reason)}`] : [])),
-    ...bundles.filter((report) => report.bytes > maxBundleBytes).map((report) => `${report.name}: ${kb(report.bytes)} KB, over the ${kb(maxBundleBytes)} KB limit`),
+    ...bundles
+      .filter((report) => report.bytes > maxBundleBytes)
+      .map((report) => `${report.name}: ${kb(report.bytes)} KB, over the ${kb(maxBundleBytes)} KB limit`),
   ];
   if (problems.length > 0) throw new BuildError(problems, result);
   return result;

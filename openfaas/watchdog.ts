@@ -28,7 +28,9 @@ export const watchdogCacheDir = (env: NodeJS.ProcessEnv = process.env): string =
 
 export const resolveWatchdog = (env: NodeJS.ProcessEnv = process.env, installTimeoutMs = 180_000): WatchdogResolution => {
   if (env.OF_WATCHDOG_BIN) {
-    return isExecutable(env.OF_WATCHDOG_BIN) ? { bin: env.OF_WATCHDOG_BIN, source: 'env' } : { reason: `OF_WATCHDOG_BIN=${env.OF_WATCHDOG_BIN} is not an executable file` };
+    return isExecutable(env.OF_WATCHDOG_BIN)
+      ? { bin: env.OF_WATCHDOG_BIN, source: 'env' }
+      : { reason: `OF_WATCHDOG_BIN=${env.OF_WATCHDOG_BIN} is not an executable file` };
   }
   const dir = watchdogCacheDir(env);
   const cached = path.join(dir, 'of-watchdog');

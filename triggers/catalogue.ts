@@ -31,7 +31,14 @@ const OWNERSHIP: Record<string, Ownership> = {
   'products.variant.deleted': { producers: ['products-variant-delete'] },
   'review.rating.updated': { producers: ['review-on-review-moderated'], future: true },
   'inventory.stock.changed': {
-    producers: ['inventory-set', 'inventory-adjust', 'inventory-on-order-created', 'inventory-on-order-confirmed', 'inventory-on-order-cancelled', 'inventory-expire-reservations'],
+    producers: [
+      'inventory-set',
+      'inventory-adjust',
+      'inventory-on-order-created',
+      'inventory-on-order-confirmed',
+      'inventory-on-order-cancelled',
+      'inventory-expire-reservations',
+    ],
     future: true,
   },
 };
@@ -61,7 +68,12 @@ export interface TopicSpec {
 }
 
 const replicationFactor = (env: Record<string, string | undefined>): number =>
-  z.coerce.number().int().min(1).default(1).parse(env.KAFKA_REPLICATION_FACTOR || undefined);
+  z.coerce
+    .number()
+    .int()
+    .min(1)
+    .default(1)
+    .parse(env.KAFKA_REPLICATION_FACTOR || undefined);
 
 /** Every topic, in the order the definitions are listed. Throws when a topic has no ownership entry. */
 export const topics = (env: Record<string, string | undefined> = process.env): TopicSpec[] => {

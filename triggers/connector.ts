@@ -71,11 +71,10 @@ export const makeDelivery = (deps: DeliveryDeps) => {
       },
       async () => {
         const request = toHttpRequest(event, { secret: deps.secret, topic: input.topic, traceparent: currentTraceparent() ?? traceparent });
-        const outcome = await deliverWithRetry(
-          () => deps.invoke(input.functionName, { method: 'POST', path: '', ...request }),
-          deps.retry,
-          { sleep: deps.sleep, beforeWait: input.heartbeat },
-        );
+        const outcome = await deliverWithRetry(() => deps.invoke(input.functionName, { method: 'POST', path: '', ...request }), deps.retry, {
+          sleep: deps.sleep,
+          beforeWait: input.heartbeat,
+        });
         return outcome.delivered ? 'delivered' : deadLetter(input, outcome.error, outcome.attempts);
       },
     );
@@ -174,7 +173,10 @@ export const startConnector = async (options: ConnectorOptions): Promise<Connect
           resolveOffset(message.offset);
           const partitions = lag.get(batch.topic) ?? new Map<number, number>();
           lag.set(batch.topic, partitions.set(batch.partition, Math.max(0, Number(batch.highWatermark) - Number(message.offset) - 1)));
-          metrics.consumerLag.set({ group: groupId, topic: batch.topic }, [...partitions.values()].reduce((sum, n) => sum + n, 0));
+          metrics.consumerLag.set(
+            { group: groupId, topic: batch.topic },
+            [...partitions.values()].reduce((sum, n) => sum + n, 0),
+          );
           await heartbeat();
         }
       },

@@ -47,7 +47,11 @@ export const startCron = (options: CronOptions): CronScheduler => {
       const response = await invoke(functionName, scheduledRequest(schedule, options.secret));
       if (response.status >= 300) options.log.warn({ function: functionName, status: response.status, body: response.body }, 'scheduled run failed');
     };
-    const cron = new Cron(schedule, { protect: true, timezone: options.timezone, catch: (error) => options.log.error({ err: error, function: functionName }, 'scheduled run failed') }, run);
+    const cron = new Cron(
+      schedule,
+      { protect: true, timezone: options.timezone, catch: (error) => options.log.error({ err: error, function: functionName }, 'scheduled run failed') },
+      run,
+    );
     return { functionName, schedule, cron };
   });
   options.log.info({ jobs: entries.map((e) => ({ function: e.functionName, schedule: e.schedule })) }, 'cron scheduler started');

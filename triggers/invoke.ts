@@ -26,14 +26,16 @@ export class InvokeTimeoutError extends Error {
 }
 
 /** Calls `invoke`, failing with InvokeTimeoutError when no answer comes within `ms`. */
-export const invokeWithin = (invoke: Invoke, ms: number): Invoke => async (functionName, request) => {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new InvokeTimeoutError(functionName, ms)), ms);
-  });
-  try {
-    return await Promise.race([invoke(functionName, request), timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
-};
+export const invokeWithin =
+  (invoke: Invoke, ms: number): Invoke =>
+  async (functionName, request) => {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new InvokeTimeoutError(functionName, ms)), ms);
+    });
+    try {
+      return await Promise.race([invoke(functionName, request), timeout]);
+    } finally {
+      clearTimeout(timer);
+    }
+  };

@@ -2,7 +2,16 @@ import type { Logger } from 'pino';
 import { z } from 'zod';
 import { redis } from '../layers/connections';
 import type { AggregateRef } from '../layers/events/envelope';
-import { DEFAULT_DRAIN_LIMIT, drainUnderLease, outboxLease, outboxNudgeChannel, outboxRelay, parseNudge, type OutboxRelay, type OutboxTarget } from '../layers/events/outbox';
+import {
+  DEFAULT_DRAIN_LIMIT,
+  drainUnderLease,
+  outboxLease,
+  outboxNudgeChannel,
+  outboxRelay,
+  parseNudge,
+  type OutboxRelay,
+  type OutboxTarget,
+} from '../layers/events/outbox';
 import { redisLease, type Lease, type LeaseOptions } from '../layers/locks/lease';
 import { outboxAggregates } from './catalogue';
 
@@ -104,7 +113,12 @@ export const runOutboxLoop = async (deps: OutboxLoopDeps): Promise<OutboxLoop> =
 };
 
 const sweepMsOf = (env: Record<string, string | undefined>): number =>
-  z.coerce.number().int().positive().default(1_000).parse(env.OUTBOX_SWEEP_MS || undefined);
+  z.coerce
+    .number()
+    .int()
+    .positive()
+    .default(1_000)
+    .parse(env.OUTBOX_SWEEP_MS || undefined);
 
 export interface OutboxRunnerOptions {
   log: Logger;

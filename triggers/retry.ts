@@ -31,9 +31,7 @@ export const verdictOf = (status: number): Verdict => {
   return 'reject';
 };
 
-export type DeliveryOutcome =
-  | { delivered: true; attempts: number; status: number }
-  | { delivered: false; attempts: number; status?: number; error: string };
+export type DeliveryOutcome = { delivered: true; attempts: number; status: number } | { delivered: false; attempts: number; status?: number; error: string };
 
 const problemOf = (body: unknown): { code?: unknown; detail?: unknown } => {
   if (typeof body === 'string') {

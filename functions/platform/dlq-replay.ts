@@ -13,7 +13,10 @@ export const replayRequest = z.object({
     .string()
     .regex(/^[a-z0-9][a-z0-9._-]*$/, 'must be a topic name')
     .refine((topic) => !topic.endsWith('.dlq'), 'name the original topic, not its .dlq'),
-  function: z.string().regex(/^[a-z][a-z0-9-]*$/, 'must be a function name').optional(),
+  function: z
+    .string()
+    .regex(/^[a-z][a-z0-9-]*$/, 'must be a function name')
+    .optional(),
   max: z.number().int().min(1).max(10_000).default(100),
 });
 
@@ -84,10 +87,7 @@ export const makeDlqReplay =
     }
   };
 
-const replayRanges = async (
-  deps: DlqReplayDeps,
-  job: { dlq: string; groupId: string; ranges: Map<number, Range>; input: ReplayRequest },
-): Promise<number> => {
+const replayRanges = async (deps: DlqReplayDeps, job: { dlq: string; groupId: string; ranges: Map<number, Range>; input: ReplayRequest }): Promise<number> => {
   const { dlq, ranges, input } = job;
   const consumer = deps.kafka.consumer({ ...CONSUMER_DEFAULTS, groupId: job.groupId });
   const open = new Set(ranges.keys());
@@ -130,7 +130,8 @@ const handler = defineHttp(
     name: 'platform-dlq-replay',
     method: 'POST',
     summary: 'Move dead-lettered events back to their topic',
-    description: 'Replays up to `max` messages of `<topic>.dlq` (as far as its current end) to `<topic>`, addressed to `function` or to the function that failed each one.',
+    description:
+      'Replays up to `max` messages of `<topic>.dlq` (as far as its current end) to `<topic>`, addressed to `function` or to the function that failed each one.',
     tags: ['platform'],
     auth: 'platform',
     request: { body: replayRequest },

@@ -11,8 +11,7 @@ import { outboxAggregates } from '../../triggers/catalogue';
  * runner is deployed. Skips when another relay holds the lease, and gives the lease back after.
  */
 export const makeRelayOnce =
-  (deps: { relay: OutboxRelay; lease: Lease; limit: number }) =>
-  async (): Promise<{ drained: false } | ({ drained: true } & DrainResult)> => {
+  (deps: { relay: OutboxRelay; lease: Lease; limit: number }) => async (): Promise<{ drained: false } | ({ drained: true } & DrainResult)> => {
     try {
       const result = await drainUnderLease(deps.relay, deps.lease, { limit: deps.limit });
       return result ? { drained: true, ...result } : { drained: false };
@@ -21,9 +20,8 @@ export const makeRelayOnce =
     }
   };
 
-const handler = defineScheduled(
-  { name: 'platform-outbox-relay', summary: 'Publish pending outbox events (crash-recovery sweep)' },
-  async (context) => makeRelayOnce({ relay: outboxRelay(outboxAggregates(), context.log), lease: redisLease(await redis(), outboxLease()), limit: 500 })(),
+const handler = defineScheduled({ name: 'platform-outbox-relay', summary: 'Publish pending outbox events (crash-recovery sweep)' }, async (context) =>
+  makeRelayOnce({ relay: outboxRelay(outboxAggregates(), context.log), lease: redisLease(await redis(), outboxLease()), limit: 500 })(),
 );
 
 export default handler;

@@ -7,9 +7,15 @@ import { page, pageQuery, product, productStatus, type Product } from './schemas
 
 const listQuery = z
   .object({
-    storeId: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/).optional(),
+    storeId: z
+      .string()
+      .regex(/^[A-Za-z0-9_-]{1,64}$/)
+      .optional(),
     status: productStatus.optional(),
-    category: z.string().regex(/^[a-z0-9-]{1,64}$/).optional(),
+    category: z
+      .string()
+      .regex(/^[a-z0-9-]{1,64}$/)
+      .optional(),
     ...pageQuery,
   })
   .strict();

@@ -5,10 +5,8 @@ import { applyStock, viewStore, type ViewStore } from './read-model';
 /** Copies a variant's stock level into the product's read model. */
 export const makeApplyStock =
   (deps: { views: ViewStore }) =>
-  async (
-    tenantId: string,
-    data: { productId: string; sku: string; available: number; reserved: number; version: number },
-  ): Promise<boolean> => deps.views.update(tenantId, data.productId, applyStock(data));
+  async (tenantId: string, data: { productId: string; sku: string; available: number; reserved: number; version: number }): Promise<boolean> =>
+    deps.views.update(tenantId, data.productId, applyStock(data));
 
 export default defineConsumer(
   {

@@ -51,9 +51,15 @@ const STOP_WORDS = new Set(['a', 'an', 'and', 'the', 'of', 'for', 'with', 'in', 
 
 /** Lower-cased word tokens; FerretDB has no text index, so search matches these with $all. */
 export const tokenize = (text: string): string[] =>
-  [...new Set(text.toLowerCase().normalize('NFKD').replace(/[\u0300-\u036f]/g, '').split(/[^a-z0-9]+/))].filter(
-    (t) => t.length > 1 && !STOP_WORDS.has(t),
-  );
+  [
+    ...new Set(
+      text
+        .toLowerCase()
+        .normalize('NFKD')
+        .replace(/[\u0300-\u036f]/g, '')
+        .split(/[^a-z0-9]+/),
+    ),
+  ].filter((t) => t.length > 1 && !STOP_WORDS.has(t));
 
 export const searchTermsOf = (product: Pick<Product, 'name' | 'description' | 'category' | 'tags' | 'variants'>): string[] => [
   ...new Set([

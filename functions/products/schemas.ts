@@ -15,7 +15,10 @@ export const variantInput = z
   .object({
     name: text(120),
     price: money.optional(),
-    attributes: z.record(attributeName, z.string().max(120)).refine((a) => Object.keys(a).length <= 20, 'at most 20 attributes').default({}),
+    attributes: z
+      .record(attributeName, z.string().max(120))
+      .refine((a) => Object.keys(a).length <= 20, 'at most 20 attributes')
+      .default({}),
   })
   .strict();
 
@@ -26,8 +29,14 @@ export const productInput = z
     storeId: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'a store id'),
     name: text(200),
     description: z.string().max(5_000).default(''),
-    category: z.string().regex(/^[a-z0-9-]{1,64}$/, 'lower-case slug').default('uncategorised'),
-    tags: z.array(z.string().regex(/^[a-z0-9-]{1,32}$/)).max(20).default([]),
+    category: z
+      .string()
+      .regex(/^[a-z0-9-]{1,64}$/, 'lower-case slug')
+      .default('uncategorised'),
+    tags: z
+      .array(z.string().regex(/^[a-z0-9-]{1,32}$/))
+      .max(20)
+      .default([]),
     status: productStatus.default('draft'),
     price: money,
     variants: z.array(variant).max(100).default([]),
@@ -67,14 +76,15 @@ export const variantParams = z.object({ id: productId, sku }).strict();
 
 /** `If-Match: "3"` (or W/"3"): the version the client last saw. */
 export const ifMatchHeaders = z.object({
-  'if-match': z
-    .string({ error: 'If-Match is required: send the ETag you last read' })
-    .regex(/^(W\/)?"\d+"$/, 'an ETag such as "3"'),
+  'if-match': z.string({ error: 'If-Match is required: send the ETag you last read' }).regex(/^(W\/)?"\d+"$/, 'an ETag such as "3"'),
 });
 
 export const pageQuery = {
   limit: z.coerce.number().int().min(1).max(100).default(20),
-  cursor: z.string().regex(/^[A-Za-z0-9_-]{1,200}$/).optional(),
+  cursor: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{1,200}$/)
+    .optional(),
 };
 
 export const page = <T extends z.ZodType>(item: T) => z.object({ items: z.array(item), nextCursor: z.string().nullable() });

@@ -9,7 +9,10 @@ import { page, pageQuery, product, type Product } from './schemas';
 const searchQuery = z
   .object({
     q: z.string().trim().max(200).default(''),
-    category: z.string().regex(/^[a-z0-9-]{1,64}$/).optional(),
+    category: z
+      .string()
+      .regex(/^[a-z0-9-]{1,64}$/)
+      .optional(),
     minPrice: z.coerce.number().int().min(0).optional(),
     maxPrice: z.coerce.number().int().min(0).optional(),
     ...pageQuery,

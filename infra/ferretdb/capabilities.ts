@@ -27,13 +27,23 @@ const checks: Record<string, (db: Db) => Promise<void>> = {
   },
   '$pull subdocuments by a field condition': async (db) => {
     const c = db.collection<Doc>('pullsub');
-    const { insertedId } = await c.insertOne({ outbox: [{ id: 'e1', type: 'x' }, { id: 'e2', type: 'x' }] });
+    const { insertedId } = await c.insertOne({
+      outbox: [
+        { id: 'e1', type: 'x' },
+        { id: 'e2', type: 'x' },
+      ],
+    });
     await c.updateOne({ _id: insertedId }, { $pull: { outbox: { id: 'e1' } } } as never);
     assert.deepEqual((await c.findOne({ _id: insertedId }))?.outbox, [{ id: 'e2', type: 'x' }]);
   },
   '$pullAll of whole subdocuments': async (db) => {
     const c = db.collection<Doc>('pullall');
-    const { insertedId } = await c.insertOne({ outbox: [{ id: 'e1', type: 'x' }, { id: 'e2', type: 'x' }] });
+    const { insertedId } = await c.insertOne({
+      outbox: [
+        { id: 'e1', type: 'x' },
+        { id: 'e2', type: 'x' },
+      ],
+    });
     await c.updateOne({ _id: insertedId }, { $pullAll: { outbox: [{ id: 'e1', type: 'x' }] } } as never);
     assert.deepEqual((await c.findOne({ _id: insertedId }))?.outbox, [{ id: 'e2', type: 'x' }]);
   },
@@ -41,36 +51,53 @@ const checks: Record<string, (db: Db) => Promise<void>> = {
     const c = db.collection<Doc>('exists0');
     await c.insertMany([{ n: 1, outbox: [{ id: 'e1' }] }, { n: 2, outbox: [] }, { n: 3 }]);
     const found = await c.find({ 'outbox.0': { $exists: true } }).toArray();
-    assert.deepEqual(found.map((d) => d.n), [1]);
+    assert.deepEqual(
+      found.map((d) => d.n),
+      [1],
+    );
   },
   "'outbox.id': {$exists: true}": async (db) => {
     const c = db.collection<Doc>('existsid');
     await c.insertMany([{ n: 1, outbox: [{ id: 'e1' }] }, { n: 2, outbox: [] }, { n: 3 }]);
     const found = await c.find({ 'outbox.id': { $exists: true } }).toArray();
-    assert.deepEqual(found.map((d) => d.n), [1]);
+    assert.deepEqual(
+      found.map((d) => d.n),
+      [1],
+    );
   },
   $all: async (db) => {
     const c = db.collection<Doc>('all');
-    await c.insertMany([{ n: 1, tags: ['a', 'b', 'c'] }, { n: 2, tags: ['a'] }]);
+    await c.insertMany([
+      { n: 1, tags: ['a', 'b', 'c'] },
+      { n: 2, tags: ['a'] },
+    ]);
     const found = await c.find({ tags: { $all: ['a', 'b'] } }).toArray();
-    assert.deepEqual(found.map((d) => d.n), [1]);
+    assert.deepEqual(
+      found.map((d) => d.n),
+      [1],
+    );
   },
   $regex: async (db) => {
     const c = db.collection<Doc>('regex');
-    await c.insertMany([{ n: 1, name: 'Blue Shirt' }, { n: 2, name: 'red hat' }]);
-    assert.deepEqual((await c.find({ name: { $regex: '^blue', $options: 'i' } }).toArray()).map((d) => d.n), [1]);
-    assert.deepEqual((await c.find({ name: /hat$/ }).toArray()).map((d) => d.n), [2]);
+    await c.insertMany([
+      { n: 1, name: 'Blue Shirt' },
+      { n: 2, name: 'red hat' },
+    ]);
+    assert.deepEqual(
+      (await c.find({ name: { $regex: '^blue', $options: 'i' } }).toArray()).map((d) => d.n),
+      [1],
+    );
+    assert.deepEqual(
+      (await c.find({ name: /hat$/ }).toArray()).map((d) => d.n),
+      [2],
+    );
   },
   "findOneAndUpdate returnDocument 'after'": async (db) => {
     const c = db.collection<Doc>('foau');
     await c.insertOne({ _id: 'k', v: 1 });
     const after = await c.findOneAndUpdate({ _id: 'k' }, { $set: { v: 2 } }, { returnDocument: 'after' });
     assert.equal(after?.v, 2);
-    const upserted = await c.findOneAndUpdate(
-      { _id: 'u' },
-      { $setOnInsert: { created: true }, $inc: { n: 1 } },
-      { upsert: true, returnDocument: 'after' },
-    );
+    const upserted = await c.findOneAndUpdate({ _id: 'u' }, { $setOnInsert: { created: true }, $inc: { n: 1 } }, { upsert: true, returnDocument: 'after' });
     assert.equal(upserted?.n, 1);
   },
   $inc: async (db) => {
@@ -85,22 +112,40 @@ const checks: Record<string, (db: Db) => Promise<void>> = {
     const c = db.collection<Doc>('push');
     const { insertedId } = await c.insertOne({ outbox: [{ id: 'e0' }] });
     await c.updateOne({ _id: insertedId }, { $push: { outbox: { $each: [{ id: 'e1' }, { id: 'e2' }] } } } as never);
-    assert.deepEqual((await c.findOne({ _id: insertedId }))?.outbox.map((e: { id: string }) => e.id), ['e0', 'e1', 'e2']);
+    assert.deepEqual(
+      (await c.findOne({ _id: insertedId }))?.outbox.map((e: { id: string }) => e.id),
+      ['e0', 'e1', 'e2'],
+    );
   },
   '$elemMatch on scalars': async (db) => {
     const c = db.collection<Doc>('elemscalar');
-    await c.insertMany([{ n: 1, v: [1, 5, 9] }, { n: 2, v: [1, 9] }]);
+    await c.insertMany([
+      { n: 1, v: [1, 5, 9] },
+      { n: 2, v: [1, 9] },
+    ]);
     const found = await c.find({ v: { $elemMatch: { $gte: 4, $lt: 6 } } }).toArray();
-    assert.deepEqual(found.map((d) => d.n), [1]);
+    assert.deepEqual(
+      found.map((d) => d.n),
+      [1],
+    );
   },
   '$elemMatch on subdocuments': async (db) => {
     const c = db.collection<Doc>('elem');
     await c.insertMany([
-      { n: 1, items: [{ sku: 'a', qty: 1 }, { sku: 'b', qty: 5 }] },
+      {
+        n: 1,
+        items: [
+          { sku: 'a', qty: 1 },
+          { sku: 'b', qty: 5 },
+        ],
+      },
       { n: 2, items: [{ sku: 'a', qty: 5 }] },
     ]);
     const found = await c.find({ items: { $elemMatch: { sku: 'b', qty: { $gte: 2 } } } }).toArray();
-    assert.deepEqual(found.map((d) => d.n), [1]);
+    assert.deepEqual(
+      found.map((d) => d.n),
+      [1],
+    );
   },
   'sort + limit on compound keys': async (db) => {
     const c = db.collection<Doc>('sort');
@@ -112,13 +157,19 @@ const checks: Record<string, (db: Db) => Promise<void>> = {
       { _id: 4, tenantId: 'u', createdAt: 9 },
     ]);
     const page = await c.find({ tenantId: 't' }).sort({ createdAt: -1, _id: -1 }).limit(2).toArray();
-    assert.deepEqual(page.map((d) => d._id), [3, 2]);
+    assert.deepEqual(
+      page.map((d) => d._id),
+      [3, 2],
+    );
     const next = await c
       .find({ tenantId: 't', $or: [{ createdAt: { $lt: 2 } }, { createdAt: 2, _id: { $lt: 2 } }] })
       .sort({ createdAt: -1, _id: -1 })
       .limit(2)
       .toArray();
-    assert.deepEqual(next.map((d) => d._id), [1]);
+    assert.deepEqual(
+      next.map((d) => d._id),
+      [1],
+    );
   },
   countDocuments: async (db) => {
     const c = db.collection<Doc>('count');
@@ -134,9 +185,15 @@ const checks: Record<string, (db: Db) => Promise<void>> = {
       { t: 'b', v: 1 },
     ]);
     const total = await c.aggregate([{ $match: { v: { $gt: 0 } } }, { $group: { _id: '$t', total: { $sum: '$v' } } }, { $sort: { _id: 1 } }]).toArray();
-    assert.deepEqual(total, [{ _id: 'a', total: 5 }, { _id: 'b', total: 1 }]);
+    assert.deepEqual(total, [
+      { _id: 'a', total: 5 },
+      { _id: 'b', total: 1 },
+    ]);
     const n = await c.aggregate([{ $group: { _id: '$t', n: { $sum: 1 } } }, { $sort: { _id: 1 } }]).toArray();
-    assert.deepEqual(n, [{ _id: 'a', n: 2 }, { _id: 'b', n: 1 }]);
+    assert.deepEqual(n, [
+      { _id: 'a', n: 2 },
+      { _id: 'b', n: 1 },
+    ]);
   },
   '$group with two accumulators': async (db) => {
     const c = db.collection<Doc>('group2');
@@ -152,7 +209,7 @@ const checks: Record<string, (db: Db) => Promise<void>> = {
     await c.insertMany([{ t: 'a' }, { t: 'a' }, { t: 'b' }]);
     assert.deepEqual(await c.aggregate([{ $match: { t: 'a' } }, { $count: 'n' }]).toArray(), [{ n: 2 }]);
   },
-  '$addToSet': async (db) => {
+  $addToSet: async (db) => {
     const c = db.collection<Doc>('addtoset');
     const { insertedId } = await c.insertOne({ inbox: ['e1'] });
     await c.updateOne({ _id: insertedId }, { $addToSet: { inbox: { $each: ['e1', 'e2'] } } });
@@ -160,13 +217,23 @@ const checks: Record<string, (db: Db) => Promise<void>> = {
   },
   'positional $ update': async (db) => {
     const c = db.collection<Doc>('positional');
-    const { insertedId } = await c.insertOne({ items: [{ sku: 'a', qty: 1 }, { sku: 'b', qty: 1 }] });
+    const { insertedId } = await c.insertOne({
+      items: [
+        { sku: 'a', qty: 1 },
+        { sku: 'b', qty: 1 },
+      ],
+    });
     await c.updateOne({ _id: insertedId, 'items.sku': 'b' }, { $inc: { 'items.$.qty': 2 } });
     assert.equal((await c.findOne({ _id: insertedId }))?.items[1].qty, 3);
   },
-  'arrayFilters': async (db) => {
+  arrayFilters: async (db) => {
     const c = db.collection<Doc>('arrayfilters');
-    const { insertedId } = await c.insertOne({ items: [{ sku: 'a', qty: 1 }, { sku: 'b', qty: 1 }] });
+    const { insertedId } = await c.insertOne({
+      items: [
+        { sku: 'a', qty: 1 },
+        { sku: 'b', qty: 1 },
+      ],
+    });
     await c.updateOne({ _id: insertedId }, { $set: { 'items.$[i].qty': 7 } }, { arrayFilters: [{ 'i.sku': 'a' }] });
     assert.equal((await c.findOne({ _id: insertedId }))?.items[0].qty, 7);
   },
@@ -191,11 +258,14 @@ const checks: Record<string, (db: Db) => Promise<void>> = {
   'partial index': async (db) => {
     await db.collection<Doc>('partial').createIndex({ a: 1 }, { partialFilterExpression: { a: { $exists: true } } });
   },
-  '$lookup': async (db) => {
+  $lookup: async (db) => {
     await db.collection<Doc>('lookup').insertOne({ a: 1 });
-    await db.collection<Doc>('lookup').aggregate([{ $lookup: { from: 'x', localField: 'a', foreignField: 'a', as: 'j' } }]).toArray();
+    await db
+      .collection<Doc>('lookup')
+      .aggregate([{ $lookup: { from: 'x', localField: 'a', foreignField: 'a', as: 'j' } }])
+      .toArray();
   },
-  'transaction': async (db) => {
+  transaction: async (db) => {
     const session = db.client.startSession();
     try {
       await session.withTransaction(async () => {
@@ -220,7 +290,10 @@ async function main() {
       console.log(`yes  ${name}`);
     } catch (err) {
       failed++;
-      const got = err instanceof assert.AssertionError ? `got ${JSON.stringify(err.actual)}, want ${JSON.stringify(err.expected)}` : (err as Error).message.split('\n')[0];
+      const got =
+        err instanceof assert.AssertionError
+          ? `got ${JSON.stringify(err.actual)}, want ${JSON.stringify(err.expected)}`
+          : (err as Error).message.split('\n')[0];
       console.log(`NO   ${name}: ${got}`);
     }
   }

@@ -41,7 +41,9 @@ async function status() {
       r.url.padEnd(28),
       (r.healthy ? 'up' : 'down').padEnd(5),
       r.external ? 'external' : r.pid ? `pid ${r.pid}` : r.healthy ? 'not started by the launcher' : '',
-    ].join(' ').trimEnd(),
+    ]
+      .join(' ')
+      .trimEnd(),
   );
   process.stdout.write(`${lines.join('\n')}\n`);
 }

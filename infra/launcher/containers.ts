@@ -77,7 +77,11 @@ export async function startContainer(name: ServiceName, config: LauncherConfig):
 export async function removeContainers(): Promise<string[]> {
   if (!(await dockerAvailable())) return [];
   const out = await run('docker', ['ps', '-a', '--filter', `label=${LABEL}`, '--format', `{{.ID}} {{.Label "${LABEL}"}}`]);
-  const rows = out.trim().split('\n').filter(Boolean).map((line) => line.split(' '));
+  const rows = out
+    .trim()
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => line.split(' '));
   if (rows.length > 0) await run('docker', ['rm', '-f', ...rows.map(([id]) => id!)]);
   return rows.map(([, service]) => service ?? '?');
 }

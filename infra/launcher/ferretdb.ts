@@ -17,7 +17,11 @@ export async function mongoPing(url: string): Promise<void> {
   const { mongo } = await import('mongoose');
   const client = new mongo.MongoClient(url, { serverSelectionTimeoutMS: 1_000, connectTimeoutMS: 1_000 });
   try {
-    await withTimeout(client.connect().then(() => client.db('admin').command({ ping: 1 })), 6_000, 'mongo ping');
+    await withTimeout(
+      client.connect().then(() => client.db('admin').command({ ping: 1 })),
+      6_000,
+      'mongo ping',
+    );
   } finally {
     await client.close().catch(() => undefined);
   }

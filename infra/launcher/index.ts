@@ -4,17 +4,7 @@ import { loadConfig, resolveService, selectServices } from './config';
 import { CONTAINER_IMAGES, dockerAvailable, removeContainers, startContainer } from './containers';
 import { ferretdb } from './ferretdb';
 import { kafka } from './kafka';
-import {
-  errorText,
-  isRunning,
-  readPidFile,
-  spawnDetached,
-  stopProcess,
-  tail,
-  waitFor,
-  withLock,
-  writeFileAtomic,
-} from './process';
+import { errorText, isRunning, readPidFile, spawnDetached, stopProcess, tail, waitFor, withLock, writeFileAtomic } from './process';
 import { prometheus } from './prometheus';
 import { redis } from './redis';
 import { formatTable } from './report';
@@ -66,9 +56,7 @@ export async function launch(opts: EnsureOptions = {}): Promise<LaunchResult> {
   const mode: LaunchMode = (await dockerAvailable()) ? 'containers' : 'native';
 
   const order = installOrder(SERVICES.filter((d) => d.required && selected.has(d.name)).length);
-  const reports = await Promise.all(
-    SERVICES.map((def) => ensureOne(def, config, { selected: selected.has(def.name), mode, order })),
-  );
+  const reports = await Promise.all(SERVICES.map((def) => ensureOne(def, config, { selected: selected.has(def.name), mode, order })));
 
   for (const r of reports) {
     if (r.state === 'failed' && !byName(r.name).required) {
@@ -186,9 +174,7 @@ async function ensureOne(
       return report('external');
     }
     if (await healthy(def, url)) return report('reused');
-    const state = image
-      ? await startInContainer(def, config, url)
-      : await startNative(def, config, url, { beforeInstall, installed });
+    const state = image ? await startInContainer(def, config, url) : await startNative(def, config, url, { beforeInstall, installed });
     return report(state);
   } catch (err) {
     return report('failed', errorText(err));

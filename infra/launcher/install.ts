@@ -75,8 +75,7 @@ export async function aptInstall(config: LauncherConfig, packages: string[]): Pr
   const asRoot = process.getuid?.() === 0;
   const sudo = asRoot ? undefined : which('sudo');
   if (!asRoot && !sudo) throw new Error(`apt-get install ${packages.join(' ')} needs root`);
-  const apt = (args: string[]) =>
-    sudo ? run(sudo, ['-n', aptGet, ...args], { env: aptEnv }) : run(aptGet, args, { env: aptEnv });
+  const apt = (args: string[]) => (sudo ? run(sudo, ['-n', aptGet, ...args], { env: aptEnv }) : run(aptGet, args, { env: aptEnv }));
 
   await withLock(path.join(config.runDir, 'apt.lock'), async () => {
     if (!aptUpdated) {
@@ -146,7 +145,7 @@ export async function mavenDependencies(config: LauncherConfig, pom: string, out
   });
 }
 
-const GO_HINT = 'install Go 1.22 or newer (https://go.dev/dl/); Debian bookworm\'s golang-go is too old';
+const GO_HINT = "install Go 1.22 or newer (https://go.dev/dl/); Debian bookworm's golang-go is too old";
 
 /** `go build` of the main package in srcDir to output, re-done when its sources change. */
 export async function goBuild(config: LauncherConfig, srcDir: string, sources: string[], output: string) {

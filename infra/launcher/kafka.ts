@@ -103,10 +103,7 @@ async function prepare(config: LauncherConfig): Promise<Command> {
   const layout = kafkaLayout(config);
   const java = await ensureCommand(config, 'java', 'openjdk-17-jre-headless');
   fs.mkdirSync(layout.logDir, { recursive: true });
-  writeFileAtomic(
-    layout.serverProperties,
-    serverProperties({ port: config.ports.kafka, controllerPort: config.ports.kafkaController, logDir: layout.logDir }),
-  );
+  writeFileAtomic(layout.serverProperties, serverProperties({ port: config.ports.kafka, controllerPort: config.ports.kafkaController, logDir: layout.logDir }));
   writeFileAtomic(layout.log4jProperties, log4jProperties());
   if (!fs.existsSync(path.join(layout.logDir, 'meta.properties'))) {
     const format = ['format', '-t', clusterId(layout.clusterIdFile), '-c', layout.serverProperties, '--ignore-formatted'];

@@ -7,9 +7,31 @@ export const SCENARIOS = {
   // A correctness pass, not a measurement: 2 VUs × 10 iterations each, never longer than 30 s.
   // `npm test` runs every script with it (tests/e2e/k6.test.ts).
   smoke: { executor: 'per-vu-iterations', vus: 2, iterations: 10, maxDuration: '30s' },
-  load: { executor: 'ramping-vus', stages: [{ duration: '1m', target: vus(4000) }, { duration: '2m', target: vus(4000) }, { duration: '1m', target: 0 }] },
-  stress: { executor: 'ramping-vus', stages: [{ duration: '2m', target: vus(7000) }, { duration: '3m', target: vus(7000) }, { duration: '1m', target: 0 }] },
-  spike: { executor: 'ramping-vus', stages: [{ duration: '1m', target: vus(7000) }, { duration: '10s', target: vus(7700) }, { duration: '1m', target: vus(7700) }, { duration: '30s', target: 0 }] },
+  load: {
+    executor: 'ramping-vus',
+    stages: [
+      { duration: '1m', target: vus(4000) },
+      { duration: '2m', target: vus(4000) },
+      { duration: '1m', target: 0 },
+    ],
+  },
+  stress: {
+    executor: 'ramping-vus',
+    stages: [
+      { duration: '2m', target: vus(7000) },
+      { duration: '3m', target: vus(7000) },
+      { duration: '1m', target: 0 },
+    ],
+  },
+  spike: {
+    executor: 'ramping-vus',
+    stages: [
+      { duration: '1m', target: vus(7000) },
+      { duration: '10s', target: vus(7700) },
+      { duration: '1m', target: vus(7700) },
+      { duration: '30s', target: 0 },
+    ],
+  },
   soak: { executor: 'constant-vus', vus: vus(4000), duration: '10m' },
 };
 

@@ -11,15 +11,25 @@ export const baseConfigSchema = z.object({
   SERVICE_NAME: z.string().min(1).default('marketplace'),
   FUNCTION_NAME: z.string().min(1).default('unknown'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-  MONGO_URL: z.string().regex(/^mongodb(\+srv)?:\/\//, 'must be a mongodb:// URL').default('mongodb://127.0.0.1:27017/marketplace'),
-  REDIS_URL: z.string().regex(/^rediss?:\/\//, 'must be a redis:// URL').default('redis://127.0.0.1:6379'),
+  MONGO_URL: z
+    .string()
+    .regex(/^mongodb(\+srv)?:\/\//, 'must be a mongodb:// URL')
+    .default('mongodb://127.0.0.1:27017/marketplace'),
+  REDIS_URL: z
+    .string()
+    .regex(/^rediss?:\/\//, 'must be a redis:// URL')
+    .default('redis://127.0.0.1:6379'),
   KAFKA_BROKERS: z.string().min(1).default('127.0.0.1:9092'),
   KAFKA_CLIENT_ID: z.string().min(1).default('marketplace'),
   JWT_ISSUER: z.string().min(1).default('https://auth.marketplace.local'),
   JWT_AUDIENCE: z.string().min(1).default('marketplace-api'),
   JWKS_URL: z.string().url().optional(),
   JWKS: z.string().optional(),
-  MAX_BODY_BYTES: z.coerce.number().int().positive().default(100 * 1024),
+  MAX_BODY_BYTES: z.coerce
+    .number()
+    .int()
+    .positive()
+    .default(100 * 1024),
   /** Default token bucket per tenant, user and IP; plans and operations may set their own. */
   RATE_LIMIT_CAPACITY: z.coerce.number().int().positive().default(100),
   RATE_LIMIT_REFILL_PER_SECOND: z.coerce.number().positive().default(50),

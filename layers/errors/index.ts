@@ -24,14 +24,7 @@ export class AppError extends Error {
     return this.status < 500;
   }
 
-  constructor(
-    status: number,
-    code: string,
-    title: string,
-    detail?: string,
-    extras: ProblemExtras = {},
-    headers: Record<string, string> = {},
-  ) {
+  constructor(status: number, code: string, title: string, detail?: string, extras: ProblemExtras = {}, headers: Record<string, string> = {}) {
     super(detail ?? title);
     this.name = new.target.name;
     this.status = status;

@@ -81,7 +81,10 @@ export const parseEventType = (type: string): ParsedType => {
 
 /** A producer built an event its own schema refuses: a bug, answered as a 500. */
 export class InvalidEventError extends Error {
-  constructor(type: string, readonly issues: z.ZodError["issues"]) {
+  constructor(
+    type: string,
+    readonly issues: z.ZodError['issues'],
+  ) {
     super(`Invalid data for ${type}: ${issues.map((i) => `${i.path.join('.') || '(root)'} ${i.message}`).join('; ')}`);
     this.name = 'InvalidEventError';
   }

@@ -78,7 +78,17 @@ export const makeInbox = (store: InboxStore, opts: InboxOptions = {}): Inbox => 
     const key = inboxKey(consumer, eventId);
     const now = options.now();
     const owner = randomUUID();
-    const record: InboxRecord = { _id: key, consumer, eventId, tenantId, state: 'processing', owner, leaseUntil: now + options.leaseMs, attempts: 1, createdAt: now };
+    const record: InboxRecord = {
+      _id: key,
+      consumer,
+      eventId,
+      tenantId,
+      state: 'processing',
+      owner,
+      leaseUntil: now + options.leaseMs,
+      attempts: 1,
+      createdAt: now,
+    };
     const claimed = await claim(key, record);
     if (claimed === 'duplicate') return 'duplicate';
     if (!claimed) throw new EventInProgressError(key, Math.max(1, Math.ceil(options.leaseMs / 1000)));

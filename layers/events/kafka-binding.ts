@@ -42,5 +42,4 @@ export interface KafkaRecord {
   headers?: IHeaders;
 }
 
-export const fromKafkaMessage = (message: KafkaRecord): CloudEvent<unknown> =>
-  fromHeaders(headerStrings(message.headers), 'ce_', parseData(message.value));
+export const fromKafkaMessage = (message: KafkaRecord): CloudEvent<unknown> => fromHeaders(headerStrings(message.headers), 'ce_', parseData(message.value));

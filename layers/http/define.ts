@@ -75,7 +75,9 @@ export const defineHttp = <
   core: HttpCore<Infer<B>, Infer<Q>, Infer<P>, Infer<H>, Infer<R>>,
 ): OpenFaasHandler => {
   const config = loadConfig();
-  const handler = functionStack(operation.name, { method: operation.method, path: operation.path }).use(jsonBody({ maxBytes: operation.maxBodyBytes ?? config.MAX_BODY_BYTES }));
+  const handler = functionStack(operation.name, { method: operation.method, path: operation.path }).use(
+    jsonBody({ maxBytes: operation.maxBodyBytes ?? config.MAX_BODY_BYTES }),
+  );
   if (operation.auth !== 'public') {
     handler.use(jwtAuth()).use(tenancy()).use(requireRole(operation.auth));
   }

@@ -34,8 +34,7 @@ export const findOperatorKey = (value: unknown, maxDepth: number, path = '$', de
   return undefined;
 };
 
-const byteLength = (body: unknown): number =>
-  typeof body === 'string' ? Buffer.byteLength(body) : Buffer.isBuffer(body) ? body.length : 0;
+const byteLength = (body: unknown): number => (typeof body === 'string' ? Buffer.byteLength(body) : Buffer.isBuffer(body) ? body.length : 0);
 
 /** Parses a JSON body with a size limit; an empty body stays undefined. */
 export const jsonBody = (opts: JsonBodyOptions = {}): middy.MiddlewareObj<HttpEvent, HttpResponse, Error, FunctionContext> => {

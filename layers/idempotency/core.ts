@@ -10,13 +10,18 @@ import { type IdempotencyRecord, type IdempotencyStore, type StoredResponse } fr
 
 const sha256 = (text: string): string => createHash('sha256').update(text).digest('hex');
 
-const isPlainObject = (value: unknown): value is Record<string, unknown> =>
-  value !== null && typeof value === 'object' && !Array.isArray(value);
+const isPlainObject = (value: unknown): value is Record<string, unknown> => value !== null && typeof value === 'object' && !Array.isArray(value);
 
 /** JSON with object keys sorted at every depth, so equal values always hash alike. */
 export const canonicalJson = (value: unknown): string =>
   JSON.stringify(value, (_key, child: unknown) =>
-    isPlainObject(child) ? Object.fromEntries(Object.keys(child).sort().map((key) => [key, child[key]])) : child,
+    isPlainObject(child)
+      ? Object.fromEntries(
+          Object.keys(child)
+            .sort()
+            .map((key) => [key, child[key]]),
+        )
+      : child,
   ) ?? 'null';
 
 export interface PayloadParts {
@@ -26,8 +31,7 @@ export interface PayloadParts {
 }
 
 /** sha256 of the canonical request: the same key with another body, method or path is a reuse. */
-export const payloadHash = ({ method, path, body }: PayloadParts): string =>
-  sha256(canonicalJson({ method: method.toUpperCase(), path, body }));
+export const payloadHash = ({ method, path, body }: PayloadParts): string => sha256(canonicalJson({ method: method.toUpperCase(), path, body }));
 
 export interface KeyScope {
   functionName: string;

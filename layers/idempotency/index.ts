@@ -1,5 +1,17 @@
 export * from './constants';
-export { beginRequest, canonicalJson, finishRequest, isFinal, payloadHash, replayOf, scopedKey, type BeginInput, type FinishInput, type KeyScope, type PayloadParts } from './core';
+export {
+  beginRequest,
+  canonicalJson,
+  finishRequest,
+  isFinal,
+  payloadHash,
+  replayOf,
+  scopedKey,
+  type BeginInput,
+  type FinishInput,
+  type KeyScope,
+  type PayloadParts,
+} from './core';
 export * from './errors';
 export { MemoryIdempotencyStore } from './memory-store';
 export { idempotency, type IdempotencyOptions } from './middleware';

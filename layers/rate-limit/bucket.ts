@@ -66,9 +66,7 @@ export const bucketTtlMs = ({ capacity, refillPerSecond }: BucketSettings): numb
 export const parseDecision = (reply: unknown): BucketDecision => {
   if (!Array.isArray(reply) || reply.length !== 4) throw new TypeError('token bucket: unexpected script reply');
   const [allowed, index, retryAfterMs, remaining] = reply.map(Number) as [number, number, number, number];
-  return allowed === 1
-    ? { allowed: true, retryAfterMs: 0, remaining }
-    : { allowed: false, emptyIndex: index - 1, retryAfterMs, remaining: 0 };
+  return allowed === 1 ? { allowed: true, retryAfterMs: 0, remaining } : { allowed: false, emptyIndex: index - 1, retryAfterMs, remaining: 0 };
 };
 
 /** Seconds for Retry-After: whole seconds, at least one. */

@@ -55,11 +55,7 @@ const scopeValue = (scope: RateLimitScope, event: HttpEvent, context: FunctionCo
 };
 
 /** The buckets that apply to a request, as [scope, key] pairs, in the order of `scopes`. */
-export const bucketKeys = (
-  options: Pick<RateLimitOptions, 'scopes' | 'keyPrefix'>,
-  event: HttpEvent,
-  context: FunctionContext,
-): [RateLimitScope, string][] =>
+export const bucketKeys = (options: Pick<RateLimitOptions, 'scopes' | 'keyPrefix'>, event: HttpEvent, context: FunctionContext): [RateLimitScope, string][] =>
   options.scopes.flatMap((scope) => {
     const value = scopeValue(scope, event, context);
     return value ? [[scope, `${options.keyPrefix}${scope}:${value}`] as [RateLimitScope, string]] : [];
@@ -104,7 +100,13 @@ export const rateLimit = (opts: Partial<RateLimitOptions> = {}): middy.Middlewar
     let decision: BucketDecision;
     try {
       decision = await withTimeout(
-        options.redis().then((client) => takeToken(client, buckets.map(([, key]) => key), settings)),
+        options.redis().then((client) =>
+          takeToken(
+            client,
+            buckets.map(([, key]) => key),
+            settings,
+          ),
+        ),
         options.timeoutMs,
       );
     } catch (error) {

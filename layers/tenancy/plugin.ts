@@ -155,22 +155,18 @@ export const tenantScopePlugin = (schema: Schema, opts: Partial<TenantScopeOptio
   const { field } = { ...defaults, ...opts };
   if (!schema.path(field)) return;
 
-  schema.pre(
-    [...GUARDED_QUERY_OPERATIONS],
-    { document: false, query: true },
-    function tenantScopeQueryPre(this: Query<unknown, unknown>) {
-      if (takeCrossTenant(this.getOptions() as Plain)) return;
-      const model = this.model.modelName;
-      const operation = (this as unknown as { op?: string }).op ?? 'query';
-      const filter = this.getFilter();
-      if (!hasTenantScope(filter, field)) throw new TenantScopeError(model, operation);
-      if (UPDATING_OPERATIONS.has(operation) || REPLACING_OPERATIONS.has(operation)) {
-        if (reassignsTenant(this.getUpdate(), filter, field, REPLACING_OPERATIONS.has(operation))) {
-          throw new TenantScopeError(model, operation, 'tenant_reassignment');
-        }
+  schema.pre([...GUARDED_QUERY_OPERATIONS], { document: false, query: true }, function tenantScopeQueryPre(this: Query<unknown, unknown>) {
+    if (takeCrossTenant(this.getOptions() as Plain)) return;
+    const model = this.model.modelName;
+    const operation = (this as unknown as { op?: string }).op ?? 'query';
+    const filter = this.getFilter();
+    if (!hasTenantScope(filter, field)) throw new TenantScopeError(model, operation);
+    if (UPDATING_OPERATIONS.has(operation) || REPLACING_OPERATIONS.has(operation)) {
+      if (reassignsTenant(this.getUpdate(), filter, field, REPLACING_OPERATIONS.has(operation))) {
+        throw new TenantScopeError(model, operation, 'tenant_reassignment');
       }
-    },
-  );
+    }
+  });
 
   schema.pre('aggregate', function tenantScopeAggregatePre(this: Aggregate<unknown>) {
     if (takeCrossTenant(this.options as Plain)) return;

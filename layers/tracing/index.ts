@@ -1,13 +1,4 @@
-import {
-  context as otelContext,
-  propagation,
-  trace,
-  SpanKind,
-  SpanStatusCode,
-  type Context,
-  type Span,
-  type Tracer,
-} from '@opentelemetry/api';
+import { context as otelContext, propagation, trace, SpanKind, SpanStatusCode, type Context, type Span, type Tracer } from '@opentelemetry/api';
 
 /**
  * Tracing. A light provider (sdk-trace-base + AsyncLocalStorage) is always registered so

@@ -24,7 +24,10 @@ const METHODS = ['get', 'post', 'put', 'patch', 'delete', 'head', 'options'] as 
 const renderParameters = (parameters: Json[] | undefined): string => {
   if (!parameters?.length) return '';
   const rows = parameters
-    .map((p) => `<tr><td><code>${escapeHtml(String(p.name))}</code></td><td>${escapeHtml(String(p.in))}</td><td>${p.required ? 'yes' : ''}</td><td>${schemaBlock(p.schema)}</td></tr>`)
+    .map(
+      (p) =>
+        `<tr><td><code>${escapeHtml(String(p.name))}</code></td><td>${escapeHtml(String(p.in))}</td><td>${p.required ? 'yes' : ''}</td><td>${schemaBlock(p.schema)}</td></tr>`,
+    )
     .join('');
   return `<h4>Parameters</h4><table><tr><th>name</th><th>in</th><th>required</th><th>schema</th></tr>${rows}</table>`;
 };
@@ -39,7 +42,10 @@ const renderOperation = (method: string, path: string, op: Json): string => {
   const auth = security?.length ? `bearer JWT, role ≥ <code>${escapeHtml(String(op['x-required-role'] ?? 'any'))}</code>` : 'public';
   const body = op.requestBody as Json | undefined;
   const responses = Object.entries((op.responses as Json) ?? {})
-    .map(([status, response]) => `<li><strong>${escapeHtml(status)}</strong> ${escapeHtml(String((response as Json).description ?? ''))}${renderContent((response as Json).content as Json)}</li>`)
+    .map(
+      ([status, response]) =>
+        `<li><strong>${escapeHtml(status)}</strong> ${escapeHtml(String((response as Json).description ?? ''))}${renderContent((response as Json).content as Json)}</li>`,
+    )
     .join('');
   return `<details class="op" id="op-${anchor(String(op.operationId ?? path))}">
 <summary><span class="method ${method}">${method.toUpperCase()}</span> <code>${escapeHtml(path)}</code> — ${escapeHtml(String(op.summary ?? ''))}</summary>

@@ -87,8 +87,7 @@ export const loadFunction = (spec: StackFunction, distDir: string): LoadedFuncti
   }
 };
 
-export const loadFunctions = (specs: StackFunction[], distDir: string): FunctionTable =>
-  new Map(specs.map((spec) => [spec.name, loadFunction(spec, distDir)]));
+export const loadFunctions = (specs: StackFunction[], distDir: string): FunctionTable => new Map(specs.map((spec) => [spec.name, loadFunction(spec, distDir)]));
 
 /** The HTTP operations of every loaded function, for OpenAPI. */
 export const operationEntries = (table: FunctionTable): OperationEntry[] =>

@@ -10,7 +10,13 @@ const once = <T>(name: string, create: () => T): T => (registry.getSingleMetric(
 export const gatewayMetrics = {
   invocations: once(
     'gateway_function_invocation_total',
-    () => new Counter({ name: 'gateway_function_invocation_total', help: 'Function invocations by status code.', labelNames: ['function_name', 'code'], registers: [registry] }),
+    () =>
+      new Counter({
+        name: 'gateway_function_invocation_total',
+        help: 'Function invocations by status code.',
+        labelNames: ['function_name', 'code'],
+        registers: [registry],
+      }),
   ),
   seconds: once(
     'gateway_functions_seconds',
@@ -25,7 +31,8 @@ export const gatewayMetrics = {
   ),
   started: once(
     'gateway_function_invocation_started',
-    () => new Counter({ name: 'gateway_function_invocation_started', help: 'Function invocations started.', labelNames: ['function_name'], registers: [registry] }),
+    () =>
+      new Counter({ name: 'gateway_function_invocation_started', help: 'Function invocations started.', labelNames: ['function_name'], registers: [registry] }),
   ),
   replicas: once(
     'gateway_service_count',

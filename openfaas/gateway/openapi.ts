@@ -49,8 +49,7 @@ const PATH_PARAM = /\{([A-Za-z_][A-Za-z0-9_]*)\}/g;
 
 export const pathParamNames = (template: string): string[] => [...template.matchAll(PATH_PARAM)].map((match) => match[1]!);
 
-export const functionPath = (functionName: string, operation: Pick<HttpOperation, 'path'>): string =>
-  `/function/${functionName}${operation.path ?? ''}`;
+export const functionPath = (functionName: string, operation: Pick<HttpOperation, 'path'>): string => `/function/${functionName}${operation.path ?? ''}`;
 
 /** The problem statuses an operation can answer, from what its middleware stack does. */
 export const errorStatuses = (operation: HttpOperation): number[] => {
@@ -65,8 +64,7 @@ export const errorStatuses = (operation: HttpOperation): number[] => {
 };
 
 /** Structural, not `instanceof`: a bundle's schemas may come from another copy of zod than ours. */
-const isZodObject = (schema: unknown): schema is z.ZodObject =>
-  (schema as { _zod?: { def?: { type?: string } } } | undefined)?._zod?.def?.type === 'object';
+const isZodObject = (schema: unknown): schema is z.ZodObject => (schema as { _zod?: { def?: { type?: string } } } | undefined)?._zod?.def?.type === 'object';
 
 /** Path parameters the template names but the operation does not describe are plain strings. */
 const paramsSchema = (operation: HttpOperation): z.ZodObject | undefined => {

@@ -8,16 +8,7 @@ import { AppError, BadRequestError, NotFoundError, PayloadTooLargeError, Service
 import { problemResponse } from '../../layers/http/problem';
 import { createLogger } from '../../layers/logger';
 import { collectProcessMetrics, registry } from '../../layers/metrics';
-import {
-  EMPTY_BODY,
-  hasBody,
-  invokeHandler,
-  makeEvent,
-  readBody,
-  writeReply,
-  type FunctionEvent,
-  type Reply,
-} from '../template/node20-middy/adapter';
+import { EMPTY_BODY, hasBody, invokeHandler, makeEvent, readBody, writeReply, type FunctionEvent, type Reply } from '../template/node20-middy/adapter';
 import { asyncApiDocument } from '../../triggers/asyncapi';
 import { loadStack, stackFunctions } from '../../triggers/stack';
 import { REPO_ROOT } from '../paths';
@@ -215,7 +206,8 @@ export const startGateway = async (options: GatewayOptions = {}): Promise<Gatewa
   for (const fn of functions.values()) {
     gatewayMetrics.replicas.set({ function_name: fn.spec.name }, fn.handler ? 1 : 0);
     if (fn.loadError) log.warn({ function: fn.spec.name, error: fn.loadError }, 'function not loaded');
-    if (fn.operation && fn.operation.name !== fn.spec.name) log.warn({ function: fn.spec.name, operation: fn.operation.name }, 'operation name differs from the stack.yml name');
+    if (fn.operation && fn.operation.name !== fn.spec.name)
+      log.warn({ function: fn.spec.name, operation: fn.operation.name }, 'operation name differs from the stack.yml name');
   }
 
   const server = http.createServer();
@@ -228,9 +220,7 @@ export const startGateway = async (options: GatewayOptions = {}): Promise<Gatewa
     callbackTimeoutMs: options.callbackTimeoutMs ?? 5_000,
     log,
     pending: new Set(),
-    failureLogs: new Map(
-      [...functions.keys()].map((name) => [name, (error: unknown) => log.error({ err: error, function: name }, 'function failed')]),
-    ),
+    failureLogs: new Map([...functions.keys()].map((name) => [name, (error: unknown) => log.error({ err: error, function: name }, 'function failed')])),
     openapi: lazy(() => generateOpenApi(operationEntries(functions), { serverUrl: url, ...(version ? { version } : {}) })),
     ...(options.asyncApi === false ? {} : { asyncApi: lazy(options.asyncApi ?? (() => asyncApiDocument(stack))) }),
   };

@@ -24,7 +24,6 @@ const LATENCY_SAMPLES = Number(process.env.BENCH_LATENCY_SAMPLES ?? 60);
 
 const log = (message: string) => process.stderr.write(`bench: ${message}\n`);
 
-
 const productsGet = async (env: Record<string, string>, token: string, tenantId: string): Promise<BenchResult[]> => {
   const system = await forkServer('servers/system.ts', env);
   const bare = await forkServer('servers/bare.ts', env);
@@ -173,7 +172,13 @@ const main = async (): Promise<void> => {
 
   const key = await generateSigningKey();
   const tenantId = `bench-${uuidv7()}`;
-  const signer = createTokenSigner({ privateJwk: key.privateJwk, kid: key.kid, issuer: 'https://auth.marketplace.local', audience: 'marketplace-api', ttlSeconds: 3600 });
+  const signer = createTokenSigner({
+    privateJwk: key.privateJwk,
+    kid: key.kid,
+    issuer: 'https://auth.marketplace.local',
+    audience: 'marketplace-api',
+    ttlSeconds: 3600,
+  });
   const token = await signer.sign({ sub: 'bench-user', tid: tenantId, roles: ['owner'] });
   const env = {
     KAFKA_BROKERS: urls.kafkaBrokers,

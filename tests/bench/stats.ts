@@ -23,7 +23,11 @@ export const percentile = (sorted: number[], p: number): number => {
   return sorted[index]!;
 };
 
-export const median = (values: number[]): number => percentile([...values].sort((a, b) => a - b), 50);
+export const median = (values: number[]): number =>
+  percentile(
+    [...values].sort((a, b) => a - b),
+    50,
+  );
 
 export const formatTable = (results: BenchResult[]): string => {
   const header = ['benchmark', 'value', 'baseline', 'ratio', 'target', 'ok'];

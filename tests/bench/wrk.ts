@@ -32,7 +32,12 @@ export const parseWrk = (output: string): LoadResult & { non2xx: number; errors:
 
 export const ensureWrk = (): Promise<string> => ensureCommand(loadConfig(), 'wrk', 'wrk');
 
-export const wrk = async (binary: string, url: string, headers: Record<string, string>, opts: { connections: number; seconds: number }): Promise<LoadResult> => {
+export const wrk = async (
+  binary: string,
+  url: string,
+  headers: Record<string, string>,
+  opts: { connections: number; seconds: number },
+): Promise<LoadResult> => {
   const args = ['-t1', `-c${opts.connections}`, `-d${opts.seconds}s`, '--latency', ...Object.entries(headers).flatMap(([k, v]) => ['-H', `${k}: ${v}`]), url];
   const result = parseWrk(await run(binary, args));
   if (result.non2xx > 0 || result.errors > 0) throw new Error(`${url}: ${result.non2xx} non-2xx answers and ${result.errors} socket errors under load`);

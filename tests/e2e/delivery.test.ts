@@ -19,7 +19,12 @@ describe('nothing accepted is lost, nothing is applied twice', () => {
     await system.killRelay();
     const tenant = newTenant();
     const token = await system.token({ tenant });
-    const created = await system.call<{ id: string }>('products-create', { method: 'POST', token, body: productBody(), headers: { 'idempotency-key': `crash-${tenant}` } });
+    const created = await system.call<{ id: string }>('products-create', {
+      method: 'POST',
+      token,
+      body: productBody(),
+      headers: { 'idempotency-key': `crash-${tenant}` },
+    });
     expect(created.status).toBe(201);
     const id = created.body.id;
 
@@ -38,7 +43,12 @@ describe('nothing accepted is lost, nothing is applied twice', () => {
     await system.killRelay();
     const tenant = newTenant();
     const token = await system.token({ tenant });
-    const created = await system.call<{ id: string }>('products-create', { method: 'POST', token, body: productBody(), headers: { 'idempotency-key': `dup-${tenant}` } });
+    const created = await system.call<{ id: string }>('products-create', {
+      method: 'POST',
+      token,
+      body: productBody(),
+      headers: { 'idempotency-key': `dup-${tenant}` },
+    });
     const id = created.body.id;
     const [entry] = (await productDoc(id))?.outbox as OutboxEntry[];
 

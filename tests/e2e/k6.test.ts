@@ -70,7 +70,12 @@ const DEAD_LETTERS = 3;
  * event (its own id), so the audit chain records every replayed one.
  */
 const seedDeadLetters = async (token: string, tenant: string): Promise<string> => {
-  const created = await system.call<Product>('products-create', { method: 'POST', token, body: productBody(), headers: { 'idempotency-key': `dlq-${tenant}` } });
+  const created = await system.call<Product>('products-create', {
+    method: 'POST',
+    token,
+    body: productBody(),
+    headers: { 'idempotency-key': `dlq-${tenant}` },
+  });
   expect(created.status).toBe(201);
   const messages = Array.from({ length: DEAD_LETTERS }, (_, offset) => {
     const event = productCreated.create({ subject: created.body.id, tenantId: tenant, data: created.body, source: 'products-create' });
@@ -92,10 +97,14 @@ describe('k6 smoke runs through the gateway', () => {
     const id = await seedDeadLetters(token, tenant);
     await smoke(DLQ_SCRIPT, tenant, token);
     // 11 replays of at most one: the seeded letters are back in the chain, next to the original.
-    await eventually(async () => {
-      const page = await system.call<{ items: unknown[] }>('audit-query', { path: `?subject=${id}`, token });
-      return page.body.items.length === 1 + DEAD_LETTERS ? true : undefined;
-    }, `${1 + DEAD_LETTERS} audit entries for ${id}`, 60_000);
+    await eventually(
+      async () => {
+        const page = await system.call<{ items: unknown[] }>('audit-query', { path: `?subject=${id}`, token });
+        return page.body.items.length === 1 + DEAD_LETTERS ? true : undefined;
+      },
+      `${1 + DEAD_LETTERS} audit entries for ${id}`,
+      60_000,
+    );
   });
 
   // The scripts that wait for the audit chain run before those that write the most, whose

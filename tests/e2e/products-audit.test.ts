@@ -28,7 +28,12 @@ describe('a product through the whole system', () => {
   it('is created, reaches Kafka, lands in the audit chain, and the chain verifies', async () => {
     const tenant = newTenant();
     const token = await system.token({ tenant });
-    const created = await system.call<Product>('products-create', { method: 'POST', token, body: productBody(), headers: { 'idempotency-key': `create-${tenant}` } });
+    const created = await system.call<Product>('products-create', {
+      method: 'POST',
+      token,
+      body: productBody(),
+      headers: { 'idempotency-key': `create-${tenant}` },
+    });
     expect(created.status).toBe(201);
     expect(created.headers.get('etag')).toBe('"1"');
     const id = created.body.id;
@@ -43,9 +48,21 @@ describe('a product through the whole system', () => {
     }, 'the product view');
     expect(view).toMatchObject({ version: 1, rating: { count: 0, average: null }, inStock: null });
 
-    const updated = await system.call<Product>('products-update', { method: 'PATCH', path: `/${id}`, token, body: { name: 'Linen Shirt, washed' }, headers: { 'if-match': '"1"' } });
+    const updated = await system.call<Product>('products-update', {
+      method: 'PATCH',
+      path: `/${id}`,
+      token,
+      body: { name: 'Linen Shirt, washed' },
+      headers: { 'if-match': '"1"' },
+    });
     expect(updated).toMatchObject({ status: 200, body: { version: 2, name: 'Linen Shirt, washed' } });
-    const variant = await system.call<Product>('products-variant-upsert', { method: 'PUT', path: `/${id}/variants/LS-L`, token, body: { name: 'Large', attributes: { size: 'L' } }, headers: { 'if-match': '"2"' } });
+    const variant = await system.call<Product>('products-variant-upsert', {
+      method: 'PUT',
+      path: `/${id}/variants/LS-L`,
+      token,
+      body: { name: 'Large', attributes: { size: 'L' } },
+      headers: { 'if-match': '"2"' },
+    });
     expect(variant).toMatchObject({ status: 200, body: { version: 3 } });
     const entries = await auditEntriesFor(token, id, 3);
     expect(entries.map((e) => e.type)).toEqual(['products.product.created.v1', 'products.product.updated.v1', 'products.variant.upserted.v1']);
@@ -65,7 +82,12 @@ describe('a product through the whole system', () => {
     const token = await system.token({ tenant });
     const ids: string[] = [];
     for (const name of ['Ash Bowl', 'Oak Bowl', 'Elm Bowl']) {
-      const created = await system.call<Product>('products-create', { method: 'POST', token, body: productBody({ name }), headers: { 'idempotency-key': `${tenant}-${name.replace(/ /g, '_')}` } });
+      const created = await system.call<Product>('products-create', {
+        method: 'POST',
+        token,
+        body: productBody({ name }),
+        headers: { 'idempotency-key': `${tenant}-${name.replace(/ /g, '_')}` },
+      });
       expect(created.status).toBe(201);
       ids.push(created.body.id);
       await auditEntriesFor(token, created.body.id, 1);
@@ -83,11 +105,19 @@ describe('a product through the whole system', () => {
     const tenant = newTenant();
     const token = await system.token({ tenant });
     for (const name of ['Copper Kettle', 'Copper Pan', 'Steel Pan']) {
-      const created = await system.call('products-create', { method: 'POST', token, body: productBody({ name, category: 'kitchen' }), headers: { 'idempotency-key': `${tenant}-${name.replace(/ /g, '_')}` } });
+      const created = await system.call('products-create', {
+        method: 'POST',
+        token,
+        body: productBody({ name, category: 'kitchen' }),
+        headers: { 'idempotency-key': `${tenant}-${name.replace(/ /g, '_')}` },
+      });
       expect(created.status).toBe(201);
     }
     const first = await system.call<{ items: Product[]; nextCursor: string }>('products-list', { path: '?limit=2', token });
-    const second = await system.call<{ items: Product[]; nextCursor: string | null }>('products-list', { path: `?limit=2&cursor=${first.body.nextCursor}`, token });
+    const second = await system.call<{ items: Product[]; nextCursor: string | null }>('products-list', {
+      path: `?limit=2&cursor=${first.body.nextCursor}`,
+      token,
+    });
     expect([...first.body.items, ...second.body.items].map((p) => p.name)).toEqual(['Copper Kettle', 'Copper Pan', 'Steel Pan']);
     expect(second.body.nextCursor).toBeNull();
 
@@ -98,7 +128,10 @@ describe('a product through the whole system', () => {
     const deleted = await system.call('products-delete', { method: 'DELETE', path: `/${target.id}`, token, headers: { 'if-match': '"1"' } });
     expect(deleted.status).toBe(204);
     // The read model is a projection: the tombstone arrives with the deleted event, moments later.
-    await eventually(async () => ((await system.call('products-get', { path: `/${target.id}`, token })).status === 404 ? true : undefined), 'the view to be gone');
+    await eventually(
+      async () => ((await system.call('products-get', { path: `/${target.id}`, token })).status === 404 ? true : undefined),
+      'the view to be gone',
+    );
     await auditEntriesFor(token, target.id, 2);
   });
 });

@@ -14,7 +14,10 @@ export const memoryProductStore = () => {
   const rows = new Map<string, { product: Product; deleted: boolean; outbox: OutboxEntry[] }>();
   const key = (tenantId: string, id: string) => `${tenantId}/${id}`;
   const page = (items: Product[], { after, limit }: PageRequest) =>
-    items.filter((p) => !after || p.id > after).sort((a, b) => a.id.localeCompare(b.id)).slice(0, limit);
+    items
+      .filter((p) => !after || p.id > after)
+      .sort((a, b) => a.id.localeCompare(b.id))
+      .slice(0, limit);
   const liveOf = (tenantId: string) => [...rows.values()].filter((r) => !r.deleted && r.product.tenantId === tenantId).map((r) => r.product);
   const store: ProductStore = {
     async insert(product, events) {
@@ -39,7 +42,10 @@ export const memoryProductStore = () => {
     async list(tenantId, filter: ListFilter, request) {
       return page(
         liveOf(tenantId).filter(
-          (p) => (!filter.storeId || p.storeId === filter.storeId) && (!filter.status || p.status === filter.status) && (!filter.category || p.category === filter.category),
+          (p) =>
+            (!filter.storeId || p.storeId === filter.storeId) &&
+            (!filter.status || p.status === filter.status) &&
+            (!filter.category || p.category === filter.category),
         ),
         request,
       );
@@ -103,7 +109,14 @@ export const memoryAuditStore = (): AuditStore & { entries: ChainEntry[]; heads:
     },
     async scan(tenantId, afterSeq, limit, filter = {}) {
       return entries
-        .filter((e) => e.tenantId === tenantId && e.seq > afterSeq && (!filter.type || e.type === filter.type) && (!filter.subject || e.subject === filter.subject) && inRange(e, filter))
+        .filter(
+          (e) =>
+            e.tenantId === tenantId &&
+            e.seq > afterSeq &&
+            (!filter.type || e.type === filter.type) &&
+            (!filter.subject || e.subject === filter.subject) &&
+            inRange(e, filter),
+        )
         .sort((a, b) => a.seq - b.seq)
         .slice(0, limit);
     },

@@ -21,7 +21,9 @@ for (const file of process.argv.slice(2)) {
   let coverage = '';
   const summary = `coverage/${level}/coverage-summary.json`;
   if (fs.existsSync(summary)) coverage = `  lines ${JSON.parse(fs.readFileSync(summary, 'utf8')).total.lines.pct}%`;
-  rows.push(`${level.padEnd(12)} ${String(r.numPassedTests).padStart(4)} passed ${String(r.numFailedTests).padStart(3)} failed ${String(r.numPendingTests).padStart(3)} skipped${coverage}`);
+  rows.push(
+    `${level.padEnd(12)} ${String(r.numPassedTests).padStart(4)} passed ${String(r.numFailedTests).padStart(3)} failed ${String(r.numPendingTests).padStart(3)} skipped${coverage}`,
+  );
 }
 const total = passed + failed;
 console.log('\n=== summary ===');

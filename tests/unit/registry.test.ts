@@ -49,6 +49,10 @@ describe('stack.yml and functions/', () => {
 
   it('subscribes audit-on-event to every topic of the catalogue', () => {
     const audit = functions.find((fn) => fn.name === 'audit-on-event')!;
-    expect([...topicsOf(audit)].sort()).toEqual(topics().map((t) => t.name).sort());
+    expect([...topicsOf(audit)].sort()).toEqual(
+      topics()
+        .map((t) => t.name)
+        .sort(),
+    );
   });
 });

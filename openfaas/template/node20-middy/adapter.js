@@ -211,8 +211,7 @@ const readBody = (req, limitBytes) =>
     req.on('error', reject);
   });
 
-const payloadTooLargeReply = (limitBytes) =>
-  problemReply(413, 'payload_too_large', 'Payload Too Large', `The request body exceeds ${limitBytes} bytes.`);
+const payloadTooLargeReply = (limitBytes) => problemReply(413, 'payload_too_large', 'Payload Too Large', `The request body exceeds ${limitBytes} bytes.`);
 
 /**
  * Writes a reply; HEAD requests get the headers only.

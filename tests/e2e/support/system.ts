@@ -62,7 +62,11 @@ export const startSystem = async () => {
   let relay: ChildProcess | undefined;
   const startRelay = () =>
     new Promise<void>((resolve, reject) => {
-      const child = fork(path.join(__dirname, 'relay.ts'), [], { env: process.env, execArgv: ['--import', 'tsx'], stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
+      const child = fork(path.join(__dirname, 'relay.ts'), [], {
+        env: process.env,
+        execArgv: ['--import', 'tsx'],
+        stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+      });
       child.once('message', () => resolve());
       child.once('exit', (code, signal) => {
         if (signal !== 'SIGKILL' && signal !== 'SIGTERM') reject(new Error(`relay exited ${code ?? signal}`));

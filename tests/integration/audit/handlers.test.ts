@@ -21,7 +21,15 @@ const seed = async (tenantId: string, count: number) => {
   const { auditStore } = await import('../../../functions/audit/store');
   const append = makeAppendEvent({ store: await auditStore(), now: () => new Date() });
   for (let n = 0; n < count; n += 1) {
-    await append({ id: uuidv7(), type: 'products.product.created.v1', source: 'products-create', subject: `p${n}`, time: new Date().toISOString(), tenantId, data: { n } });
+    await append({
+      id: uuidv7(),
+      type: 'products.product.created.v1',
+      source: 'products-create',
+      subject: `p${n}`,
+      time: new Date().toISOString(),
+      tenantId,
+      data: { n },
+    });
   }
 };
 
@@ -32,7 +40,10 @@ describe('audit handlers', () => {
     const auth = await token(tenant, ['owner']);
     const first = await invoke<{ items: { seq: number }[]; nextCursor: string }>(fns.query!, { token: auth, query: { limit: '2' } });
     expect(first.body.items.map((i) => i.seq)).toEqual([1, 2]);
-    const second = await invoke<{ items: { seq: number }[]; nextCursor: null }>(fns.query!, { token: auth, query: { limit: '2', cursor: first.body.nextCursor } });
+    const second = await invoke<{ items: { seq: number }[]; nextCursor: null }>(fns.query!, {
+      token: auth,
+      query: { limit: '2', cursor: first.body.nextCursor },
+    });
     expect(second.body).toMatchObject({ items: [{ seq: 3 }], nextCursor: null });
     expect((await invoke(fns.verify!, { method: 'POST', token: auth })).body).toMatchObject({ valid: true, checked: 3 });
     const day = new Date().toISOString().slice(0, 10);

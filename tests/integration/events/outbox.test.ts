@@ -45,7 +45,8 @@ interface Crate {
 let crates: Model<Crate>;
 let received: Awaited<ReturnType<typeof collect>>;
 
-const shipped = (crateId: string, step: number) => crateShipped.create({ subject: crateId, tenantId: 'tenant-a', data: { crateId, step }, source: `${service}-ship` });
+const shipped = (crateId: string, step: number) =>
+  crateShipped.create({ subject: crateId, tenantId: 'tenant-a', data: { crateId, step }, source: `${service}-ship` });
 
 /** A state change and the event it causes, in one document write. */
 const ship = async (crateId: string, step: number): Promise<OutboxEntry> => {
@@ -63,7 +64,10 @@ beforeAll(async () => {
   const db = await serviceDb(service);
   crates = db.model<Crate>(
     'Crate',
-    new Schema<Crate>({ _id: String, tenantId: { type: String, default: 'tenant-a' }, step: Number, outbox: { type: [outboxEntrySchema()], default: [] } }, { versionKey: false }),
+    new Schema<Crate>(
+      { _id: String, tenantId: { type: String, default: 'tenant-a' }, step: Number, outbox: { type: [outboxEntrySchema()], default: [] } },
+      { versionKey: false },
+    ),
   );
   received = await collect(topic);
 });
@@ -100,7 +104,14 @@ describe('outbox relay on FerretDB and Kafka', () => {
     expect(new Set(crate1.map((m) => m.partition)).size).toBe(1);
     expect(crate1.map((m) => (fromKafkaMessage(m).data as { step: number }).step)).toEqual([1, 2, 3]);
     const event = toConsumedEvent(fromKafkaMessage(crate1[0]!));
-    expect(event).toMatchObject({ id: events[0]!.id, type: crateShipped.type, subject: 'crate-1', tenantId: 'tenant-a', source: `${service}-ship`, data: { crateId: 'crate-1', step: 1 } });
+    expect(event).toMatchObject({
+      id: events[0]!.id,
+      type: crateShipped.type,
+      subject: 'crate-1',
+      tenantId: 'tenant-a',
+      source: `${service}-ship`,
+      data: { crateId: 'crate-1', step: 1 },
+    });
   });
 
   it('keeps an event written while the relay was publishing', async () => {
@@ -161,7 +172,12 @@ describe('outbox relay on FerretDB and Kafka', () => {
   it('drains just the targeted aggregates, and leaves the others pending', async () => {
     const targeted = [await ship('crate-6', 1), await ship('crate-6', 2)];
     const untouched = await ship('crate-7', 1);
-    const result = await relay.drainOnce({ targets: [{ ...aggregate, id: 'crate-6' }, { ...aggregate, id: 'no-such-crate' }] });
+    const result = await relay.drainOnce({
+      targets: [
+        { ...aggregate, id: 'crate-6' },
+        { ...aggregate, id: 'no-such-crate' },
+      ],
+    });
     expect(result).toMatchObject({ published: 2, aggregates: 1, backlog: 0 });
     expect(await pendingOf('crate-6')).toEqual([]);
     expect(await pendingOf('crate-7')).toEqual([untouched.id]);

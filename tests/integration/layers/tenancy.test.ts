@@ -58,7 +58,12 @@ describe('tenant scope on the Mongo-wire server', () => {
     expect((await a.deleteOne({ _id: secret._id }).exec()).deletedCount).toBe(0);
 
     expect(await b.findOne({ _id: secret._id }).lean().exec()).toMatchObject({ title: 'b secret', views: 0, tenantId: 'tenant-b' });
-    expect(await a.findOneAndUpdate({ _id: mine._id }, { $inc: { views: 1 } }, { new: true }).lean().exec()).toMatchObject({ views: 1 });
+    expect(
+      await a
+        .findOneAndUpdate({ _id: mine._id }, { $inc: { views: 1 } }, { new: true })
+        .lean()
+        .exec(),
+    ).toMatchObject({ views: 1 });
     expect((await a.deleteOne({ _id: mine._id }).exec()).deletedCount).toBe(1);
   });
 

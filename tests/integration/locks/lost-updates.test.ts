@@ -21,7 +21,11 @@ describe('concurrent updates of one aggregate', () => {
   it('loses no versioned write and no event while the relay pulls', async () => {
     const store = await productStore();
     const tenantId = `t-${uuidv7()}`;
-    let product = buildProduct(productInput.parse({ storeId: 's', name: 'Race Lamp', price: { amount: 1, currency: 'EUR' } }), { id: uuidv7(), tenantId, now: new Date() });
+    let product = buildProduct(productInput.parse({ storeId: 's', name: 'Race Lamp', price: { amount: 1, currency: 'EUR' } }), {
+      id: uuidv7(),
+      tenantId,
+      now: new Date(),
+    });
     await store.insert(product, []);
     const published: string[] = [];
     const relay = makeOutboxRelay({
@@ -39,7 +43,11 @@ describe('concurrent updates of one aggregate', () => {
     for (let round = 0; round < ROUNDS; round += 1) {
       const next = { ...product, name: `Race Lamp ${round}`, version: product.version + 1 };
       const event = productUpdated.create({ subject: product.id, tenantId, data: next, source: 'test' });
-      const [replaced] = await Promise.all([store.replace(next, product.version, [event]), relay.drainOnce({ targets: target }), relay.drainOnce({ targets: target })]);
+      const [replaced] = await Promise.all([
+        store.replace(next, product.version, [event]),
+        relay.drainOnce({ targets: target }),
+        relay.drainOnce({ targets: target }),
+      ]);
       expect(replaced).toBe(true);
       written.push(event.id);
       product = next;

@@ -88,7 +88,12 @@ describe('/function/<name>', () => {
 describe('httpInvoke (how the connector and cron call functions)', () => {
   it('POSTs to /function/<name> on the gateway and parses the JSON answer', async () => {
     const invoke = httpInvoke(gateway.url);
-    const echoed = await invoke('fixture-echo', { method: 'POST', path: '/evt', headers: { 'x-topic': 'fixtures.thing.happened' }, body: '{"message":"event"}' });
+    const echoed = await invoke('fixture-echo', {
+      method: 'POST',
+      path: '/evt',
+      headers: { 'x-topic': 'fixtures.thing.happened' },
+      body: '{"message":"event"}',
+    });
     expect(echoed).toMatchObject({ status: 200, body: { path: '/evt', message: 'event' } });
     expect(await invoke('fixture-consumer', { method: 'POST', path: '', headers: {}, body: '' })).toEqual({ status: 204, body: undefined });
     expect(await invoke('fixture-boom', { method: 'POST', path: '', headers: {}, body: '' })).toMatchObject({ status: 500, body: { code: 'internal_error' } });

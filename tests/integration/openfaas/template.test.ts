@@ -73,7 +73,10 @@ describe('node20-middy template (index.js)', () => {
   });
 
   it('exits at start when the function module cannot be loaded', async () => {
-    const started = startProcess(process.execPath, [TEMPLATE_INDEX], { http_port: String(await freePort()), HANDLER_PATH: fixtures.handlerOf('fixture-broken') });
+    const started = startProcess(process.execPath, [TEMPLATE_INDEX], {
+      http_port: String(await freePort()),
+      HANDLER_PATH: fixtures.handlerOf('fixture-broken'),
+    });
     expect(await started.exited).toBe(1);
     expect(started.output()).toContain('cold start failed');
   });

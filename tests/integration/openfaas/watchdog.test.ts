@@ -22,19 +22,24 @@ interface Watched {
 
 const startWatchdog = async (handlerPath: string, env: Record<string, string> = {}): Promise<Watched> => {
   const [port, upstreamPort] = await Promise.all([freePort(), freePort()]);
-  const started = startProcess(watchdog.bin!, [], {
-    port: String(port),
-    mode: 'http',
-    upstream_url: `http://127.0.0.1:${upstreamPort}`,
-    fprocess: `node ${TEMPLATE_INDEX}`,
-    http_port: String(upstreamPort),
-    HANDLER_PATH: handlerPath,
-    exec_timeout: '10s',
-    read_timeout: '10s',
-    write_timeout: '10s',
-    prefix_logs: 'false',
-    ...env,
-  }, { group: true });
+  const started = startProcess(
+    watchdog.bin!,
+    [],
+    {
+      port: String(port),
+      mode: 'http',
+      upstream_url: `http://127.0.0.1:${upstreamPort}`,
+      fprocess: `node ${TEMPLATE_INDEX}`,
+      http_port: String(upstreamPort),
+      HANDLER_PATH: handlerPath,
+      exec_timeout: '10s',
+      read_timeout: '10s',
+      write_timeout: '10s',
+      prefix_logs: 'false',
+      ...env,
+    },
+    { group: true },
+  );
   const url = `http://127.0.0.1:${port}`;
   return readyOrStopped(started, url, async () => {
     await waitForHttp(`${url}/_/health`, 15_000);
@@ -79,14 +84,18 @@ describe.skipIf(!watchdog.bin)(`node20-middy under of-watchdog${skipReason}`, ()
   }, 30_000);
 
   const realFunction = path.join(REPO_ROOT, 'dist', 'functions', 'products-get', 'handler.js');
-  it.skipIf(!existsSync(realFunction))('serves a built function bundle (products-get) with a 401 problem without a token', async () => {
-    const { generateSigningKey, toJwks } = await import('../../../layers/auth/tokens');
-    const key = await generateSigningKey();
-    const url = await watched(realFunction, { JWKS: JSON.stringify(toJwks([key.publicJwk])), LOG_LEVEL: 'silent' });
-    const response = await fetch(`${url}/p-1`);
-    expect(response.status).toBe(401);
-    expect(response.headers.get('content-type')).toBe('application/problem+json');
-  }, 30_000);
+  it.skipIf(!existsSync(realFunction))(
+    'serves a built function bundle (products-get) with a 401 problem without a token',
+    async () => {
+      const { generateSigningKey, toJwks } = await import('../../../layers/auth/tokens');
+      const key = await generateSigningKey();
+      const url = await watched(realFunction, { JWKS: JSON.stringify(toJwks([key.publicJwk])), LOG_LEVEL: 'silent' });
+      const response = await fetch(`${url}/p-1`);
+      expect(response.status).toBe(401);
+      expect(response.headers.get('content-type')).toBe('application/problem+json');
+    },
+    30_000,
+  );
 });
 
 describe.runIf(!watchdog.bin)('of-watchdog availability', () => {

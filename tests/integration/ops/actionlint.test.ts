@@ -16,7 +16,10 @@ describe('.github/workflows under actionlint', () => {
   it('reports nothing', { timeout: 600_000 }, async () => {
     const config = loadConfig();
     await goInstall(config, ACTIONLINT, 'actionlint');
-    const workflows = fs.readdirSync(DIR).filter((file) => /\.ya?ml$/.test(file)).map((file) => path.join(DIR, file));
+    const workflows = fs
+      .readdirSync(DIR)
+      .filter((file) => /\.ya?ml$/.test(file))
+      .map((file) => path.join(DIR, file));
     expect(workflows.length).toBeGreaterThan(0);
     // run() rejects with actionlint's report when it finds anything.
     await expect(run(path.join(config.binDir, 'actionlint'), ['-no-color', ...workflows])).resolves.toBe('');

@@ -24,10 +24,21 @@ beforeAll(async () => {
 });
 afterAll(closeConnections);
 
-const body = (overrides: Record<string, unknown> = {}) => ({ storeId: 'main', name: 'Glazed Stoneware Mug', status: 'active', price: { amount: 1800, currency: 'GBP' }, ...overrides });
+const body = (overrides: Record<string, unknown> = {}) => ({
+  storeId: 'main',
+  name: 'Glazed Stoneware Mug',
+  status: 'active',
+  price: { amount: 1800, currency: 'GBP' },
+  ...overrides,
+});
 
 const create = async (tenantId: string, overrides: Record<string, unknown> = {}) => {
-  const reply = await invoke<{ id: string; version: number }>(fns.create!, { method: 'POST', token: await token(tenantId), body: body(overrides), headers: idempotencyKey() });
+  const reply = await invoke<{ id: string; version: number }>(fns.create!, {
+    method: 'POST',
+    token: await token(tenantId),
+    body: body(overrides),
+    headers: idempotencyKey(),
+  });
   expect(reply.status).toBe(201);
   return reply.body;
 };
@@ -45,10 +56,34 @@ describe('products handlers on FerretDB and Redis', () => {
     const tenant = `t-${uuidv7()}`;
     const auth = await token(tenant);
     const { id } = await create(tenant);
-    expect((await invoke(fns.update!, { method: 'PATCH', path: `/${id}`, token: auth, body: { price: { amount: 2000, currency: 'GBP' } }, headers: { 'if-match': '"1"' } })).body).toMatchObject({ version: 2, price: { amount: 2000 } });
-    expect((await invoke(fns['variant-upsert']!, { method: 'PUT', path: `/${id}/variants/MUG-L`, token: auth, body: { name: 'Large' }, headers: { 'if-match': '"2"' } })).body).toMatchObject({ version: 3, variants: [{ sku: 'MUG-L' }] });
-    expect((await invoke(fns['variant-delete']!, { method: 'DELETE', path: `/${id}/variants/MUG-L`, token: auth, headers: { 'if-match': '"3"' } })).body).toMatchObject({ version: 4, variants: [] });
-    expect((await invoke(fns['variant-delete']!, { method: 'DELETE', path: `/${id}/variants/MUG-L`, token: auth, headers: { 'if-match': '"4"' } })).status).toBe(404);
+    expect(
+      (
+        await invoke(fns.update!, {
+          method: 'PATCH',
+          path: `/${id}`,
+          token: auth,
+          body: { price: { amount: 2000, currency: 'GBP' } },
+          headers: { 'if-match': '"1"' },
+        })
+      ).body,
+    ).toMatchObject({ version: 2, price: { amount: 2000 } });
+    expect(
+      (
+        await invoke(fns['variant-upsert']!, {
+          method: 'PUT',
+          path: `/${id}/variants/MUG-L`,
+          token: auth,
+          body: { name: 'Large' },
+          headers: { 'if-match': '"2"' },
+        })
+      ).body,
+    ).toMatchObject({ version: 3, variants: [{ sku: 'MUG-L' }] });
+    expect(
+      (await invoke(fns['variant-delete']!, { method: 'DELETE', path: `/${id}/variants/MUG-L`, token: auth, headers: { 'if-match': '"3"' } })).body,
+    ).toMatchObject({ version: 4, variants: [] });
+    expect(
+      (await invoke(fns['variant-delete']!, { method: 'DELETE', path: `/${id}/variants/MUG-L`, token: auth, headers: { 'if-match': '"4"' } })).status,
+    ).toBe(404);
     expect((await invoke(fns.delete!, { method: 'DELETE', path: `/${id}`, token: auth, headers: { 'if-match': '"3"' } })).status).toBe(412);
     expect((await invoke(fns.delete!, { method: 'DELETE', path: `/${id}`, token: auth, headers: { 'if-match': '"4"' } })).status).toBe(204);
     expect((await invoke(fns.list!, { token: auth })).body).toMatchObject({ items: [], nextCursor: null });

@@ -14,7 +14,13 @@ export const useTestKeys = async () => {
   process.env.JWKS = JSON.stringify(toJwks([key.publicJwk]));
   process.env.RATE_LIMIT_CAPACITY = '100000';
   process.env.RATE_LIMIT_REFILL_PER_SECOND = '100000';
-  const signer = createTokenSigner({ privateJwk: key.privateJwk, kid: key.kid, issuer: 'https://auth.marketplace.local', audience: 'marketplace-api', ttlSeconds: 600 });
+  const signer = createTokenSigner({
+    privateJwk: key.privateJwk,
+    kid: key.kid,
+    issuer: 'https://auth.marketplace.local',
+    audience: 'marketplace-api',
+    ttlSeconds: 600,
+  });
   return (tenantId: string, roles: Role[] = ['owner']) => signer.sign({ sub: `user-${tenantId}`, tid: tenantId, roles });
 };
 

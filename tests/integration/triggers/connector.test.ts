@@ -73,13 +73,22 @@ const invoke: Invoke = async (fn, request) => {
 let connector: Connector;
 let deadLetters: Awaited<ReturnType<typeof collect>>;
 
-const ring = (times: number, bell = 'bell-1'): OutboxEntry => bellRang.create({ subject: bell, tenantId: 'tenant-a', data: { times }, source: `${service}-ring` });
+const ring = (times: number, bell = 'bell-1'): OutboxEntry =>
+  bellRang.create({ subject: bell, tenantId: 'tenant-a', data: { times }, source: `${service}-ring` });
 
 const lettersFor = (id: string): KafkaMessage[] => deadLetters.messages.filter((m) => headerStrings(m.headers).ce_id === id);
 
 beforeAll(async () => {
   await createTopics(topic, dlq);
-  connector = await startConnector({ stack, invoke, kafka: await kafka(), log, secret: SECRET, retry: { attempts: 3, initialMs: 50, maxMs: 200 }, timeoutMs: 5_000 });
+  connector = await startConnector({
+    stack,
+    invoke,
+    kafka: await kafka(),
+    log,
+    secret: SECRET,
+    retry: { attempts: 3, initialMs: 50, maxMs: 200 },
+    timeoutMs: 5_000,
+  });
   await connector.ready;
   deadLetters = await collect(dlq);
 });

@@ -31,7 +31,15 @@ describe('audit append', () => {
 
   it('catches up with an entry another writer put after the head, then appends after it', async () => {
     const store = memoryAuditStore();
-    const other = nextEntry(undefined, { tenantId: 't1', eventId: 'other', type: 't', source: 's', subject: 'p', time: '2026-11-25T10:00:00.000Z', data: '{}' });
+    const other = nextEntry(undefined, {
+      tenantId: 't1',
+      eventId: 'other',
+      type: 't',
+      source: 's',
+      subject: 'p',
+      time: '2026-11-25T10:00:00.000Z',
+      data: '{}',
+    });
     store.entries.push(other); // written, but the head was never moved (a crashed or slower writer)
     expect(await makeAppendEvent({ store, now })(event('e1'))).toBe('appended');
     expect(store.entries.map((e) => [e.seq, e.eventId])).toEqual([
@@ -55,7 +63,10 @@ describe('audit append', () => {
     const store = memoryAuditStore();
     let seq = 0;
     vi.spyOn(store, 'insert').mockResolvedValue('conflict');
-    vi.spyOn(store, 'entryAt').mockImplementation(async () => ({ ...nextEntry(undefined, { tenantId: 't1', eventId: `x${seq}`, type: 't', source: 's', subject: 'p', time: 'x', data: '{}' }), seq: ++seq }));
+    vi.spyOn(store, 'entryAt').mockImplementation(async () => ({
+      ...nextEntry(undefined, { tenantId: 't1', eventId: `x${seq}`, type: 't', source: 's', subject: 'p', time: 'x', data: '{}' }),
+      seq: ++seq,
+    }));
     await expect(makeAppendEvent({ store, now })(event('e1'))).rejects.toMatchObject({ status: 409, code: 'audit_chain_contended' });
   });
 
@@ -120,8 +131,12 @@ describe('audit report', () => {
 
   it('refuses empty or overlong ranges', async () => {
     const report = makeAuditReport({ store: memoryAuditStore() });
-    await expect(report('t1', { from: '2026-11-25T00:00:00Z', to: '2026-11-24T00:00:00Z', granularity: 'day' })).rejects.toMatchObject({ code: 'invalid_range' });
-    await expect(report('t1', { from: '2020-01-01T00:00:00Z', to: '2026-01-01T00:00:00Z', granularity: 'day' })).rejects.toMatchObject({ code: 'range_too_long' });
+    await expect(report('t1', { from: '2026-11-25T00:00:00Z', to: '2026-11-24T00:00:00Z', granularity: 'day' })).rejects.toMatchObject({
+      code: 'invalid_range',
+    });
+    await expect(report('t1', { from: '2020-01-01T00:00:00Z', to: '2026-01-01T00:00:00Z', granularity: 'day' })).rejects.toMatchObject({
+      code: 'range_too_long',
+    });
   });
 
   it('sorts periods and sums types', () => {

@@ -14,7 +14,14 @@ const parcelSent = defineEvent({
 });
 
 const entry: OutboxEntry = {
-  ...parcelSent.create({ subject: 'p-1', tenantId: 'tenant-a', data: { parcelId: 'p-1', weight: 2.5, tags: ['fragile'] }, source: 'parcels-send', causationId: 'e-0', correlationId: 'c-0' }),
+  ...parcelSent.create({
+    subject: 'p-1',
+    tenantId: 'tenant-a',
+    data: { parcelId: 'p-1', weight: 2.5, tags: ['fragile'] },
+    source: 'parcels-send',
+    causationId: 'e-0',
+    correlationId: 'c-0',
+  }),
   traceparent: '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01',
 };
 
@@ -156,7 +163,9 @@ describe('HTTP binding (binary mode) and the connector signature', () => {
     expect(statusOf(() => fromHttpRequest(unsigned, request.body, secret))).toBe(401);
     expect(statusOf(() => fromHttpRequest(request.headers, request.body.replace('2.5', '25'), secret))).toBe(401);
     expect(statusOf(() => fromHttpRequest({ ...request.headers, 'ce-id': 'other' }, request.body, secret))).toBe(401);
-    expect(statusOf(() => fromHttpRequest({ ...request.headers, [SIGNATURE_HEADER]: sign('another-secret-0123456', entry.id, request.body) }, request.body, secret))).toBe(401);
+    expect(
+      statusOf(() => fromHttpRequest({ ...request.headers, [SIGNATURE_HEADER]: sign('another-secret-0123456', entry.id, request.body) }, request.body, secret)),
+    ).toBe(401);
     expect(fromHttpRequest(unsigned, request.body).id).toBe(entry.id); // no secret configured: accepted
   });
 

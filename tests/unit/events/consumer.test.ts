@@ -33,7 +33,10 @@ const TRACE_ID = '0af7651916cd43dd8448eb211c80319c';
 /** What the connector would POST for an event of `definition` with `data`. */
 const delivery = (data: unknown, definition: typeof seatBooked | typeof seatFreed = seatBooked, secret = SECRET) => {
   // A valid entry, then the data under test in its place: the consumer must validate what arrives.
-  const valid = definition === seatBooked ? seatBooked.create({ subject: 'show-1', tenantId: 'tenant-a', data: { seat: 'A1', price: 10 }, source: 'shows-book' }) : seatFreed.create({ subject: 'show-1', tenantId: 'tenant-a', data: { seat: 'A1' }, source: 'shows-book' });
+  const valid =
+    definition === seatBooked
+      ? seatBooked.create({ subject: 'show-1', tenantId: 'tenant-a', data: { seat: 'A1', price: 10 }, source: 'shows-book' })
+      : seatFreed.create({ subject: 'show-1', tenantId: 'tenant-a', data: { seat: 'A1' }, source: 'shows-book' });
   const entry = { ...valid, traceparent: `00-${TRACE_ID}-b7ad6b7169203331-01` };
   const message = toKafkaMessage({ ...entry, data: JSON.stringify(data) });
   const event = fromKafkaMessage({ key: message.key as string, value: message.value as string, headers: message.headers });

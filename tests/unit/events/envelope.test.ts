@@ -14,17 +14,32 @@ const thingMoved = defineEvent({
 
 describe('parseEventType', () => {
   it('splits <service>.<entity>.<event>.v<N> and derives the topic', () => {
-    expect(parseEventType('orders.order.created.v1')).toEqual({ service: 'orders', entity: 'order', event: 'created', version: 1, topic: 'orders.order.created' });
+    expect(parseEventType('orders.order.created.v1')).toEqual({
+      service: 'orders',
+      entity: 'order',
+      event: 'created',
+      version: 1,
+      topic: 'orders.order.created',
+    });
   });
 
-  it.each(['orders.order.created', 'Orders.order.created.v1', 'orders.order.created.v0', 'orders..created.v1', 'orders.order.created.v1.x'])('refuses %s', (type) => {
-    expect(() => parseEventType(type)).toThrow(/is not <service>/);
-  });
+  it.each(['orders.order.created', 'Orders.order.created.v1', 'orders.order.created.v0', 'orders..created.v1', 'orders.order.created.v1.x'])(
+    'refuses %s',
+    (type) => {
+      expect(() => parseEventType(type)).toThrow(/is not <service>/);
+    },
+  );
 });
 
 describe('defineEvent', () => {
   it('returns the definition with its topic, service and version', () => {
-    expect(thingMoved).toMatchObject({ type: 'things.thing.moved.v2', topic: 'things.thing.moved', service: 'things', version: 2, description: 'A thing moved.' });
+    expect(thingMoved).toMatchObject({
+      type: 'things.thing.moved.v2',
+      topic: 'things.thing.moved',
+      service: 'things',
+      version: 2,
+      description: 'A thing moved.',
+    });
     expect(Object.isFrozen(thingMoved)).toBe(true);
   });
 
@@ -47,7 +62,13 @@ describe('defineEvent', () => {
   });
 
   it('keeps a given correlation and causation', () => {
-    const entry = thingMoved.create({ subject: 's', tenantId: 't', data: { thingId: 's', to: 1 }, source: 'f', ...causedBy({ id: 'e-1', correlationId: 'c-1' }) });
+    const entry = thingMoved.create({
+      subject: 's',
+      tenantId: 't',
+      data: { thingId: 's', to: 1 },
+      source: 'f',
+      ...causedBy({ id: 'e-1', correlationId: 'c-1' }),
+    });
     expect(entry).toMatchObject({ correlationId: 'c-1', causationId: 'e-1' });
   });
 

@@ -55,7 +55,17 @@ describe('makeInbox', () => {
     const { time, now } = clock();
     const inbox = makeInbox(store, { leaseMs: 5_000, now });
     // The first delivery claimed the event and died mid-effect: the claim stays 'processing'.
-    await store.insert({ _id: inboxKey('c', 'e-1'), consumer: 'c', eventId: 'e-1', tenantId: 't', state: 'processing', owner: 'dead', leaseUntil: time.now + 5_000, attempts: 1, createdAt: time.now });
+    await store.insert({
+      _id: inboxKey('c', 'e-1'),
+      consumer: 'c',
+      eventId: 'e-1',
+      tenantId: 't',
+      state: 'processing',
+      owner: 'dead',
+      leaseUntil: time.now + 5_000,
+      attempts: 1,
+      createdAt: time.now,
+    });
 
     time.now += 4_999;
     await expect(inbox.run('c', 'e-1', 't', async () => undefined)).rejects.toBeInstanceOf(EventInProgressError);
@@ -71,7 +81,17 @@ describe('makeInbox', () => {
     const store = memoryInboxStore();
     const { time, now } = clock();
     const inbox = makeInbox(store, { leaseMs: 1_000, now });
-    await store.insert({ _id: 'c:e-1', consumer: 'c', eventId: 'e-1', tenantId: 't', state: 'processing', owner: 'dead', leaseUntil: time.now, attempts: 1, createdAt: time.now });
+    await store.insert({
+      _id: 'c:e-1',
+      consumer: 'c',
+      eventId: 'e-1',
+      tenantId: 't',
+      state: 'processing',
+      owner: 'dead',
+      leaseUntil: time.now,
+      attempts: 1,
+      createdAt: time.now,
+    });
     await inbox.run('c', 'e-1', 't', async () => {
       await store.release('c:e-1', 'dead');
       expect(store.records.get('c:e-1')?.state).toBe('processing');

@@ -60,7 +60,11 @@ describe('makeOutboxRelay.drainOnce', () => {
   it('publishes every pending entry, in order per aggregate, then pulls exactly them', async () => {
     const a = [entryFor('a', 1), entryFor('a', 2)];
     const b = [entryFor('b', 1)];
-    const boxes = memoryOutboxCollection('boxes', [{ _id: 'a', outbox: [...a] }, { _id: 'b', outbox: [...b] }, { _id: 'c', outbox: [] }]);
+    const boxes = memoryOutboxCollection('boxes', [
+      { _id: 'a', outbox: [...a] },
+      { _id: 'b', outbox: [...b] },
+      { _id: 'c', outbox: [] },
+    ]);
     const { relay, publish } = relayOver([boxes]);
 
     const result = await relay.drainOnce({ limit: 10 });
@@ -89,7 +93,10 @@ describe('makeOutboxRelay.drainOnce', () => {
   it('pulls nothing when publishing fails, so the next drain publishes the same entries again', async () => {
     const entry = entryFor('a', 1);
     const boxes = memoryOutboxCollection('boxes', [{ _id: 'a', outbox: [entry] }]);
-    const { relay } = relayOver([boxes], vi.fn(async () => Promise.reject(new Error('broker down'))));
+    const { relay } = relayOver(
+      [boxes],
+      vi.fn(async () => Promise.reject(new Error('broker down'))),
+    );
     await expect(relay.drainOnce()).rejects.toThrow('broker down');
     expect(ids(boxes.docs[0]!.outbox!)).toEqual([entry.id]);
     expect(boxes.calls.updateOne).toBe(0);
@@ -122,7 +129,11 @@ describe('makeOutboxRelay.drainOnce', () => {
 describe('makeOutboxRelay.drainOnce with targets', () => {
   it('drains just the targets, each looked up by id, and counts no backlog', async () => {
     const a = [entryFor('a', 1), entryFor('a', 2)];
-    const docs = [{ _id: 'a', outbox: [...a] }, { _id: 'b', outbox: [entryFor('b', 1)] }, { _id: 'c', outbox: [entryFor('c', 1)] }];
+    const docs = [
+      { _id: 'a', outbox: [...a] },
+      { _id: 'b', outbox: [entryFor('b', 1)] },
+      { _id: 'c', outbox: [entryFor('c', 1)] },
+    ];
     const boxes = memoryOutboxCollection('boxes', docs);
     const { relay, publish } = relayOver([boxes]);
 
@@ -137,7 +148,10 @@ describe('makeOutboxRelay.drainOnce with targets', () => {
 
   it('queries only the collections its targets name, and ignores aggregates it does not drain', async () => {
     const one = memoryOutboxCollection('one', [{ _id: 'a', outbox: [entryFor('a', 1)] }]);
-    const two = memoryOutboxCollection('two', [{ _id: 'b', outbox: [entryFor('b', 1)] }, { _id: 'c', outbox: [entryFor('c', 1)] }]);
+    const two = memoryOutboxCollection('two', [
+      { _id: 'b', outbox: [entryFor('b', 1)] },
+      { _id: 'c', outbox: [entryFor('c', 1)] },
+    ]);
     const { relay, publish } = relayOver([one, two]);
 
     const result = await relay.drainOnce({
@@ -184,7 +198,10 @@ describe('parseNudge', () => {
 
 describe('drainUnderLease', () => {
   it('drains targets in one round under the lease', async () => {
-    const boxes = memoryOutboxCollection('boxes', [{ _id: 'a', outbox: [entryFor('a', 1)] }, { _id: 'b', outbox: [entryFor('b', 1)] }]);
+    const boxes = memoryOutboxCollection('boxes', [
+      { _id: 'a', outbox: [entryFor('a', 1)] },
+      { _id: 'b', outbox: [entryFor('b', 1)] },
+    ]);
     const { relay } = relayOver([boxes]);
     const lease = heldLease();
     expect(await drainUnderLease(relay, lease, { limit: 10, maxRounds: 10, targets: [target('boxes', 'b')] })).toMatchObject({ published: 1, backlog: 0 });

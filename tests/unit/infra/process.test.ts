@@ -124,11 +124,15 @@ describe('lock files', () => {
     const lock = path.join(dir, 'b.lock');
     const order: string[] = [];
     const job = (name: string) =>
-      withLock(lock, async () => {
-        order.push(`${name}>`);
-        await new Promise((r) => setTimeout(r, 50));
-        order.push(`<${name}`);
-      }, { pollMs: 10 });
+      withLock(
+        lock,
+        async () => {
+          order.push(`${name}>`);
+          await new Promise((r) => setTimeout(r, 50));
+          order.push(`<${name}`);
+        },
+        { pollMs: 10 },
+      );
     await Promise.all([job('x'), job('y'), job('z')]);
     expect(order.join(' ')).toMatch(/^(\w)> <\1 (\w)> <\2 (\w)> <\3$/);
   });
@@ -162,26 +166,35 @@ describe('lock files', () => {
 describe('waitFor', () => {
   it('resolves once the check passes', async () => {
     let n = 0;
-    await waitFor(async () => {
-      if (++n < 3) throw new Error('not yet');
-    }, { timeoutMs: 2_000, intervalMs: 10, what: 'thing' });
+    await waitFor(
+      async () => {
+        if (++n < 3) throw new Error('not yet');
+      },
+      { timeoutMs: 2_000, intervalMs: 10, what: 'thing' },
+    );
     expect(n).toBe(3);
   });
 
   it('times out with the last error', async () => {
     await expect(
-      waitFor(async () => {
-        throw new Error('connection refused');
-      }, { timeoutMs: 100, intervalMs: 20, what: 'kafka' }),
+      waitFor(
+        async () => {
+          throw new Error('connection refused');
+        },
+        { timeoutMs: 100, intervalMs: 20, what: 'kafka' },
+      ),
     ).rejects.toThrow('kafka not ready after 0s: connection refused');
   });
 
   it('fails at once when the process is gone', async () => {
     const t0 = Date.now();
     await expect(
-      waitFor(async () => {
-        throw new Error('no');
-      }, { timeoutMs: 10_000, intervalMs: 20, alive: () => false, what: 'ferretdb' }),
+      waitFor(
+        async () => {
+          throw new Error('no');
+        },
+        { timeoutMs: 10_000, intervalMs: 20, alive: () => false, what: 'ferretdb' },
+      ),
     ).rejects.toThrow('ferretdb exited before it was ready');
     expect(Date.now() - t0).toBeLessThan(1_000);
   });

@@ -24,7 +24,10 @@ interface ScenariosModule {
   scenarioVus: (o?: { maxVus?: number }) => number;
   peakVus: (s: ScenarioSpec) => number;
   capped: (s: ScenarioSpec, maxVus?: number) => ScenarioSpec;
-  loadOptions: (o?: { thresholds?: Record<string, string[]>; maxVus?: number }) => { scenarios: Record<string, ScenarioSpec>; thresholds: Record<string, string[]> };
+  loadOptions: (o?: { thresholds?: Record<string, string[]>; maxVus?: number }) => {
+    scenarios: Record<string, ScenarioSpec>;
+    thresholds: Record<string, string[]>;
+  };
 }
 
 const MODULE = path.resolve(__dirname, '../../../k6/lib/scenarios.js');

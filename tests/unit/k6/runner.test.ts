@@ -28,7 +28,15 @@ const EXPORT = {
   root_group: { name: '', path: '', checks: {} },
   metrics: {
     http_reqs: { count: 22, rate: 4.4 },
-    http_req_duration: { avg: 344.1, min: 15.5, med: 337.1, max: 688.3, 'p(90)': 637.5, 'p(95)': 659.27, thresholds: { 'p(99)<1000': false, 'p(95)<500': true } },
+    http_req_duration: {
+      avg: 344.1,
+      min: 15.5,
+      med: 337.1,
+      max: 688.3,
+      'p(90)': 637.5,
+      'p(95)': 659.27,
+      thresholds: { 'p(99)<1000': false, 'p(95)<500': true },
+    },
     // A Rate's `passes` counts its true values: here, failed requests.
     http_req_failed: { passes: 1, fails: 21, thresholds: { 'rate<0.01': true }, value: 0.0454 },
     checks: { passes: 42, fails: 2, thresholds: { 'rate>0.99': true }, value: 0.954 },
@@ -56,7 +64,15 @@ describe('k6 summary export', () => {
   });
 
   it('copes with a run that made no request', () => {
-    expect(parseSummary(JSON.stringify({ metrics: {} }))).toEqual({ requests: 0, failedRequests: 0, failedRate: 0, checksPassed: 0, checksFailed: 0, p95Ms: undefined, thresholds: [] });
+    expect(parseSummary(JSON.stringify({ metrics: {} }))).toEqual({
+      requests: 0,
+      failedRequests: 0,
+      failedRate: 0,
+      checksPassed: 0,
+      checksFailed: 0,
+      p95Ms: undefined,
+      thresholds: [],
+    });
   });
 
   it('prints one row per script with its verdict', () => {

@@ -22,11 +22,17 @@ describe('k6 scripts and stack.yml', () => {
   });
 
   it('has a script for every HTTP function', () => {
-    expect(httpFunctions.filter((fn) => !scripts.includes(fn)), 'HTTP functions without k6/<name>.js').toEqual([]);
+    expect(
+      httpFunctions.filter((fn) => !scripts.includes(fn)),
+      'HTTP functions without k6/<name>.js',
+    ).toEqual([]);
   });
 
   it('has no script for anything but an HTTP function', () => {
-    expect(scripts.filter((script) => !httpFunctions.includes(script)), 'k6 scripts naming no HTTP function').toEqual([]);
+    expect(
+      scripts.filter((script) => !httpFunctions.includes(script)),
+      'k6 scripts naming no HTTP function',
+    ).toEqual([]);
   });
 });
 

@@ -87,13 +87,19 @@ describe('invokeHandler', () => {
   });
 
   it.each([
-    ['throws', (async () => {
-      throw new Error('db password is hunter2');
-    }) as FunctionHandler],
+    [
+      'throws',
+      (async () => {
+        throw new Error('db password is hunter2');
+      }) as FunctionHandler,
+    ],
     ['calls fail', (async (_e, context) => context.status(404).fail(new Error('db password is hunter2'))) as FunctionHandler],
-    ['throws synchronously', (() => {
-      throw new Error('db password is hunter2');
-    }) as FunctionHandler],
+    [
+      'throws synchronously',
+      (() => {
+        throw new Error('db password is hunter2');
+      }) as FunctionHandler,
+    ],
   ])('answers a problem 500 without internals when the function %s', async (_case, handler) => {
     const onError = vi.fn();
     const reply = await invokeHandler(handler, event(), { onError });

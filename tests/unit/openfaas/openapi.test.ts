@@ -74,7 +74,10 @@ describe('generateOpenApi', () => {
 
   it('describes body, path parameters (declared or derived) and headers', () => {
     const create = paths['/function/products-create']!.post;
-    expect(create.requestBody).toMatchObject({ required: true, content: { 'application/json': { schema: { type: 'object', required: ['name', 'priceCents'] } } } });
+    expect(create.requestBody).toMatchObject({
+      required: true,
+      content: { 'application/json': { schema: { type: 'object', required: ['name', 'priceCents'] } } },
+    });
     const headerNames = create.parameters.filter((p: any) => p.in === 'header').map((p: any) => p.name);
     expect(headerNames.sort()).toEqual(['idempotency-key', 'x-tenant-hint']);
     expect(create.parameters.find((p: any) => p.name === 'idempotency-key').required).toBe(true);

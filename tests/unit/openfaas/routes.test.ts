@@ -5,7 +5,11 @@ describe('parseRoute', () => {
   it.each([
     ['POST', '/function/orders-create', { kind: 'invoke', async: false, functionName: 'orders-create', path: '' }],
     ['GET', '/function/products-get/p-1', { kind: 'invoke', async: false, functionName: 'products-get', path: '/p-1' }],
-    ['DELETE', '/function/products-variant-delete/p-1/variants/s-2', { kind: 'invoke', async: false, functionName: 'products-variant-delete', path: '/p-1/variants/s-2' }],
+    [
+      'DELETE',
+      '/function/products-variant-delete/p-1/variants/s-2',
+      { kind: 'invoke', async: false, functionName: 'products-variant-delete', path: '/p-1/variants/s-2' },
+    ],
     ['PUT', '/function/a/', { kind: 'invoke', async: false, functionName: 'a', path: '/' }],
     ['POST', '/async-function/audit-report', { kind: 'invoke', async: true, functionName: 'audit-report', path: '' }],
     ['POST', '/async-function/audit-report/x', { kind: 'invoke', async: true, functionName: 'audit-report', path: '/x' }],
@@ -46,7 +50,18 @@ describe('splitUrl', () => {
   });
 
   it('answers as the URL parser does, whether or not the path needs it', () => {
-    for (const url of ['/function/products-get/0190a0a0-0000-7000-8000-000000000001', '/a/./b/../c', '/a/%2e%2e/b', '//host/x', '/a b', '/a\\b', '/ü', '/a#b', '/a?', '/']) {
+    for (const url of [
+      '/function/products-get/0190a0a0-0000-7000-8000-000000000001',
+      '/a/./b/../c',
+      '/a/%2e%2e/b',
+      '//host/x',
+      '/a b',
+      '/a\\b',
+      '/ü',
+      '/a#b',
+      '/a?',
+      '/',
+    ]) {
       const parsed = new URL(url, 'http://gateway.local');
       expect(splitUrl(url)).toEqual({ pathname: parsed.pathname, search: parsed.search });
     }

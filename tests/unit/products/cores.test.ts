@@ -144,7 +144,12 @@ describe('products projections', () => {
     const created = await makeCreateProduct(deps)(input(), actor);
     const project = makeProjectProduct({ views });
     await project({ type: 'products.product.created.v1', data: created, tenantId: 't1', subject: created.id });
-    await project({ type: 'products.variant.upserted.v1', data: { sku: 'X', product: { ...created, version: 2, name: 'v2' } }, tenantId: 't1', subject: created.id });
+    await project({
+      type: 'products.variant.upserted.v1',
+      data: { sku: 'X', product: { ...created, version: 2, name: 'v2' } },
+      tenantId: 't1',
+      subject: created.id,
+    });
     await project({ type: 'products.product.created.v1', data: created, tenantId: 't1', subject: created.id });
     const stored = views.views.get(`t1/${created.id}`)!;
     expect(stored.product).toMatchObject({ version: 2, name: 'v2' });

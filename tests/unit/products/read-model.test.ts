@@ -19,8 +19,7 @@ const product = (version: number, name = `v${version}`): Product => ({
 });
 
 const empty: StoredView = { stock: {}, rev: 0 };
-const apply = (view: StoredView, ...changes: ((v: StoredView) => StoredView | undefined)[]) =>
-  changes.reduce((v, change) => change(v) ?? v, view);
+const apply = (view: StoredView, ...changes: ((v: StoredView) => StoredView | undefined)[]) => changes.reduce((v, change) => change(v) ?? v, view);
 
 describe('product snapshots', () => {
   it('applies newer versions and ignores stale or repeated ones', () => {
@@ -54,7 +53,12 @@ describe('deletion', () => {
 
 describe('rating and stock', () => {
   it('keeps the newest rating and computes the average', () => {
-    const view = apply(empty, applyProductSnapshot(product(1)), applyRating({ ratingSum: 9, ratingCount: 2, version: 2 }), applyRating({ ratingSum: 4, ratingCount: 1, version: 1 }));
+    const view = apply(
+      empty,
+      applyProductSnapshot(product(1)),
+      applyRating({ ratingSum: 9, ratingCount: 2, version: 2 }),
+      applyRating({ ratingSum: 4, ratingCount: 1, version: 1 }),
+    );
     expect(toView(view)?.rating).toEqual({ sum: 9, count: 2, average: 4.5 });
   });
 

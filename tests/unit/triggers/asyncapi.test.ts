@@ -14,7 +14,10 @@ const refs = (node: unknown, found: { ref: string; target: unknown }[] = []) => 
   else if (node && typeof node === 'object') {
     for (const [key, value] of Object.entries(node)) {
       if (key === '$ref' && typeof value === 'string') {
-        const target = value.slice(2).split('/').reduce<any>((at, segment) => at?.[segment], doc);
+        const target = value
+          .slice(2)
+          .split('/')
+          .reduce<any>((at, segment) => at?.[segment], doc);
         found.push({ ref: value, target });
       } else refs(value, found);
     }
@@ -24,7 +27,12 @@ const refs = (node: unknown, found: { ref: string; target: unknown }[] = []) => 
 
 describe('asyncApiDocument', () => {
   it('is an AsyncAPI 3.0 document for Kafka', () => {
-    expect(doc).toMatchObject({ asyncapi: '3.0.0', info: { title: 'Marketplace events' }, defaultContentType: 'application/json', servers: { local: { protocol: 'kafka' } } });
+    expect(doc).toMatchObject({
+      asyncapi: '3.0.0',
+      info: { title: 'Marketplace events' },
+      defaultContentType: 'application/json',
+      servers: { local: { protocol: 'kafka' } },
+    });
   });
 
   it('has a channel per topic and per dead-letter topic, with their Kafka settings', () => {
@@ -44,12 +52,17 @@ describe('asyncApiDocument', () => {
     });
     expect(message.payload.$schema).toBeUndefined();
     expect(message.traits).toEqual([{ $ref: '#/components/messageTraits/cloudEvent' }]);
-    expect(doc.components.messageTraits.cloudEvent.headers.required).toEqual(expect.arrayContaining(['ce_id', 'ce_type', 'ce_source', 'ce_tenantid', 'ce_specversion']));
+    expect(doc.components.messageTraits.cloudEvent.headers.required).toEqual(
+      expect.arrayContaining(['ce_id', 'ce_type', 'ce_source', 'ce_tenantid', 'ce_specversion']),
+    );
     expect(doc.components.messages.deadLetter.headers.required).toEqual(expect.arrayContaining(['x-error', 'x-failed-function', 'x-original-offset']));
   });
 
   it('has send operations for producers and receive operations for stack.yml consumers', () => {
-    expect(doc.operations['products-create.send.products.product.created']).toMatchObject({ action: 'send', channel: { $ref: '#/channels/products.product.created' } });
+    expect(doc.operations['products-create.send.products.product.created']).toMatchObject({
+      action: 'send',
+      channel: { $ref: '#/channels/products.product.created' },
+    });
     expect(doc.operations['audit-on-event.receive.products.product.created']).toMatchObject({ action: 'receive' });
     expect(doc.operations['review-on-review-moderated.send.review.rating.updated']).toMatchObject({ 'x-future': true });
   });

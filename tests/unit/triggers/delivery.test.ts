@@ -17,7 +17,10 @@ const lampLit = defineEvent({
   description: 'A lamp was lit.',
 });
 
-const entry = { ...lampLit.create({ subject: 'lamp-1', tenantId: 't', data: { lux: 300 }, source: 'lamps-light' }), traceparent: '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01' };
+const entry = {
+  ...lampLit.create({ subject: 'lamp-1', tenantId: 't', data: { lux: 300 }, source: 'lamps-light' }),
+  traceparent: '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01',
+};
 
 const consumed = (headers: Record<string, string> = {}) => {
   const message = toKafkaMessage(entry);
@@ -54,7 +57,13 @@ describe('makeDelivery', () => {
     const [fn, request] = invoke.mock.calls[0]!;
     expect(fn).toBe('lamps-on-lit');
     expect(request).toMatchObject({ method: 'POST', path: '', body: '{"lux":300}' });
-    expect(request.headers).toMatchObject({ 'ce-id': entry.id, 'ce-type': entry.type, 'ce-tenantid': 't', 'x-topic': 'lamps.lamp.lit', 'ce-traceparent': entry.traceparent });
+    expect(request.headers).toMatchObject({
+      'ce-id': entry.id,
+      'ce-type': entry.type,
+      'ce-tenantid': 't',
+      'x-topic': 'lamps.lamp.lit',
+      'ce-traceparent': entry.traceparent,
+    });
     // The event's trace goes on (through the connector's span when tracing runs in its process).
     expect(request.headers.traceparent).toMatch(/^00-0af7651916cd43dd8448eb211c80319c-[0-9a-f]{16}-01$/);
     expect(isValidSignature(SECRET, entry.id, request.body, request.headers[SIGNATURE_HEADER])).toBe(true);

@@ -43,7 +43,13 @@ describe('platform-outbox-relay', () => {
 
   it('drains once under the lease and gives it back', async () => {
     const held = lease(true);
-    expect(await makeRelayOnce({ relay: relay(), lease: held, limit: 5 })()).toEqual({ drained: true, published: 2, aggregates: 1, backlog: 0, oldestAgeMs: 40 });
+    expect(await makeRelayOnce({ relay: relay(), lease: held, limit: 5 })()).toEqual({
+      drained: true,
+      published: 2,
+      aggregates: 1,
+      backlog: 0,
+      oldestAgeMs: 40,
+    });
     expect(held.release).toHaveBeenCalled();
   });
 

@@ -8,8 +8,18 @@ describe('topicConfigs', () => {
     const configs = topicConfigs(topics({ KAFKA_REPLICATION_FACTOR: '3' }));
     expect(configs).toHaveLength(topics({}).length * 2);
     expect(configs.slice(0, 2)).toEqual([
-      { topic: 'products.product.created', numPartitions: 3, replicationFactor: 3, configEntries: [{ name: 'retention.ms', value: String(EVENT_RETENTION_MS) }] },
-      { topic: 'products.product.created.dlq', numPartitions: 3, replicationFactor: 3, configEntries: [{ name: 'retention.ms', value: String(DLQ_RETENTION_MS) }] },
+      {
+        topic: 'products.product.created',
+        numPartitions: 3,
+        replicationFactor: 3,
+        configEntries: [{ name: 'retention.ms', value: String(EVENT_RETENTION_MS) }],
+      },
+      {
+        topic: 'products.product.created.dlq',
+        numPartitions: 3,
+        replicationFactor: 3,
+        configEntries: [{ name: 'retention.ms', value: String(DLQ_RETENTION_MS) }],
+      },
     ]);
   });
 });

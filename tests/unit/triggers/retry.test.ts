@@ -31,7 +31,9 @@ describe('verdictOf', () => {
 
 describe('describeFailure', () => {
   it('uses the problem code and detail, parsed or not', () => {
-    expect(describeFailure({ status: 500, body: { code: 'internal_error', detail: 'An unexpected error occurred.' } })).toBe('500 internal_error An unexpected error occurred.');
+    expect(describeFailure({ status: 500, body: { code: 'internal_error', detail: 'An unexpected error occurred.' } })).toBe(
+      '500 internal_error An unexpected error occurred.',
+    );
     expect(describeFailure({ status: 422, body: '{"code":"invalid_event_data","detail":"bad"}' })).toBe('422 invalid_event_data bad');
     expect(describeFailure({ status: 502, body: 'Bad Gateway' })).toBe('502 Bad Gateway');
     expect(describeFailure({ status: 503 })).toBe('503');
@@ -67,6 +69,10 @@ describe('deliverWithRetry', () => {
 
   it('reports a thrown error (timeout, network)', async () => {
     const send = vi.fn(async () => Promise.reject(new Error('fn did not answer within 10 ms')));
-    expect(await deliverWithRetry(send, { ...policy, attempts: 2 }, { sleep: async () => undefined })).toEqual({ delivered: false, attempts: 2, error: 'fn did not answer within 10 ms' });
+    expect(await deliverWithRetry(send, { ...policy, attempts: 2 }, { sleep: async () => undefined })).toEqual({
+      delivered: false,
+      attempts: 2,
+      error: 'fn did not answer within 10 ms',
+    });
   });
 });

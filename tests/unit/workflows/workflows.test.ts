@@ -29,10 +29,16 @@ interface Workflow {
   jobs: Record<string, Job>;
 }
 
-const files = fs.readdirSync(DIR).filter((file) => /\.ya?ml$/.test(file)).sort();
+const files = fs
+  .readdirSync(DIR)
+  .filter((file) => /\.ya?ml$/.test(file))
+  .sort();
 const load = (file: string): Workflow => parse(fs.readFileSync(path.join(DIR, file), 'utf8')) as Workflow;
 const steps = (workflow: Workflow): Step[] => Object.values(workflow.jobs).flatMap((job) => job.steps);
-const runs = (workflow: Workflow): string => steps(workflow).map((step) => step.run ?? '').join('\n');
+const runs = (workflow: Workflow): string =>
+  steps(workflow)
+    .map((step) => step.run ?? '')
+    .join('\n');
 const action = (workflow: Workflow, name: string): Step | undefined => steps(workflow).find((step) => step.uses?.split('@')[0] === name);
 
 describe('.github/workflows', () => {
@@ -55,7 +61,11 @@ describe('.github/workflows', () => {
         expect(job['runs-on'], id).toMatch(/^ubuntu-/);
         expect(job['timeout-minutes'], id).toBeGreaterThan(0);
         expect(job.steps.length, id).toBeGreaterThan(0);
-        for (const step of job.steps) expect([step.uses, step.run].filter((x) => x !== undefined), JSON.stringify(step)).toHaveLength(1);
+        for (const step of job.steps)
+          expect(
+            [step.uses, step.run].filter((x) => x !== undefined),
+            JSON.stringify(step),
+          ).toHaveLength(1);
       }
     });
 

@@ -177,7 +177,10 @@ describe('jwtAuth', () => {
   it('answers 500 without internals when no key source is configured, but 401 to anonymous calls', async () => {
     resetConfigCache();
     expect((await call(undefined, {})).statusCode).toBe(401);
-    expect(await call(`Bearer ${await signer.sign(claims)}`, {})).toMatchObject({ statusCode: 500, body: { code: 'internal_error', detail: 'An unexpected error occurred.' } });
+    expect(await call(`Bearer ${await signer.sign(claims)}`, {})).toMatchObject({
+      statusCode: 500,
+      body: { code: 'internal_error', detail: 'An unexpected error occurred.' },
+    });
     process.env.JWKS = '{not json';
     resetConfigCache();
     expect((await call(`Bearer ${await signer.sign(claims)}`, {})).statusCode).toBe(500);

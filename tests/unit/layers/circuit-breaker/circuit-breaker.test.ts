@@ -19,9 +19,10 @@ const gaugeValue = async (name: string): Promise<number | undefined> => {
 
 const fast = { resetTimeout: 100, volumeThreshold: 5, errorThresholdPercentage: 50 };
 
-const failing = () => vi.fn(async (_id: string): Promise<string> => {
-  throw new Error('connection refused');
-});
+const failing = () =>
+  vi.fn(async (_id: string): Promise<string> => {
+    throw new Error('connection refused');
+  });
 
 /** Drives `calls` failing calls through the wrapper, ignoring their errors. */
 const fail = async (call: (id: string) => Promise<string>, calls: number) => {
@@ -92,9 +93,13 @@ describe('circuitBreaker', () => {
   });
 
   it('does not count typed client errors as failures', async () => {
-    const call = circuitBreaker('catalogue', async (): Promise<string> => {
-      throw new NotFoundError('product', 'p1');
-    }, fast);
+    const call = circuitBreaker(
+      'catalogue',
+      async (): Promise<string> => {
+        throw new NotFoundError('product', 'p1');
+      },
+      fast,
+    );
     for (let i = 0; i < 10; i += 1) await expect(call()).rejects.toMatchObject({ status: 404 });
     expect(circuitState('catalogue')).toBe('closed');
   });

@@ -12,7 +12,11 @@ const echo = defineHttp(
     summary: 'Echo',
     auth: 'public',
     rateLimit: false,
-    request: { params: z.object({ id: z.string().regex(/^\d+$/) }), query: z.object({ loud: z.enum(['yes', 'no']).default('no') }), body: z.object({ text: z.string() }).strict() },
+    request: {
+      params: z.object({ id: z.string().regex(/^\d+$/) }),
+      query: z.object({ loud: z.enum(['yes', 'no']).default('no') }),
+      body: z.object({ text: z.string() }).strict(),
+    },
     response: { status: 201, schema: z.object({ id: z.string(), text: z.string() }) },
   },
   async ({ params, query, body }) => {
@@ -36,7 +40,11 @@ describe('defineHttp', () => {
   it('maps validation, routing and typed errors to problem bodies', async () => {
     expect(await call('/x', '{"text":"hi"}')).toMatchObject({ status: 400, body: { code: 'validation_failed', instance: 'urn:request:r-1' } });
     expect(await call('/42/extra', '{"text":"hi"}')).toMatchObject({ status: 404 });
-    expect(await call('/42', '{"text":"clash"}')).toMatchObject({ status: 409, body: { code: 'clash' }, headers: { 'content-type': 'application/problem+json' } });
+    expect(await call('/42', '{"text":"clash"}')).toMatchObject({
+      status: 409,
+      body: { code: 'clash' },
+      headers: { 'content-type': 'application/problem+json' },
+    });
   });
 
   it('carries its operation for the gateway and the OpenAPI document', () => {

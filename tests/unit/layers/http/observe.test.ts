@@ -35,7 +35,13 @@ describe('observe', () => {
     await handler(httpEvent(), functionContext({ functionName: 'fn-observe' }));
     expect(await count('fn-observe', '2xx')).toBe(before + 1);
     const working = lines.find((l) => l.msg === 'working')!;
-    expect(working).toMatchObject({ service: 'svc', function: 'fn-observe', requestId: 'req-1', password: '[REDACTED]', headers: { authorization: '[REDACTED]' } });
+    expect(working).toMatchObject({
+      service: 'svc',
+      function: 'fn-observe',
+      requestId: 'req-1',
+      password: '[REDACTED]',
+      headers: { authorization: '[REDACTED]' },
+    });
     const done = lines.find((l) => l.msg === 'request completed')!;
     expect(done).toMatchObject({ status: 201, tenantId: 'tenant-a', method: 'POST', level: 'info' });
     expect(JSON.stringify(lines)).not.toContain('hunter2');

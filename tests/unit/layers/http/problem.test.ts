@@ -20,7 +20,13 @@ describe('problem details', () => {
 
   it('hides everything about an unknown error', () => {
     const { problem } = toProblem(new Error('connection string mongodb://user:secret@host'));
-    expect(problem).toEqual({ type: 'https://docs.marketplace.dev/problems/internal_error', title: 'Internal Server Error', status: 500, detail: 'An unexpected error occurred.', code: 'internal_error' });
+    expect(problem).toEqual({
+      type: 'https://docs.marketplace.dev/problems/internal_error',
+      title: 'Internal Server Error',
+      status: 500,
+      detail: 'An unexpected error occurred.',
+      code: 'internal_error',
+    });
     expect(JSON.stringify(problem)).not.toContain('secret');
   });
 

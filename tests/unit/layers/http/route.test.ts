@@ -15,7 +15,9 @@ describe('path templates', () => {
 });
 
 describe('route', () => {
-  const handler = echo().use(httpErrors()).use(route({ method: 'GET', path: '/{id}' }));
+  const handler = echo()
+    .use(httpErrors())
+    .use(route({ method: 'GET', path: '/{id}' }));
 
   it('fills params for the operation method (and HEAD for GET)', async () => {
     expect((await handler(httpEvent({ method: 'GET', path: '/abc' }), functionContext())).body).toMatchObject({ params: { id: 'abc' } });

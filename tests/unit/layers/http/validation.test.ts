@@ -18,11 +18,19 @@ describe('validate', () => {
       httpEvent({ body: { name: 'a', qty: 2 }, query: { limit: '5' }, params: { id: 'p1' }, headers: { 'if-match': '"1"', 'idempotency-key': 'k' } }),
       functionContext(),
     );
-    expect(response.body).toEqual({ body: { name: 'a', qty: 2 }, query: { limit: 5 }, params: { id: 'p1' }, headers: { 'if-match': '"1"', 'idempotency-key': 'k' } });
+    expect(response.body).toEqual({
+      body: { name: 'a', qty: 2 },
+      query: { limit: 5 },
+      params: { id: 'p1' },
+      headers: { 'if-match': '"1"', 'idempotency-key': 'k' },
+    });
   });
 
   it('reports every failing field of every part at once', async () => {
-    const response = await handler(httpEvent({ body: { name: 1, qty: -1, extra: true }, query: { limit: '500' }, params: { id: 'x' }, headers: {} }), functionContext());
+    const response = await handler(
+      httpEvent({ body: { name: 1, qty: -1, extra: true }, query: { limit: '500' }, params: { id: 'x' }, headers: {} }),
+      functionContext(),
+    );
     expect(response.statusCode).toBe(400);
     expect(response.body).toMatchObject({ code: 'validation_failed', detail: 'Invalid request params, query, headers, body: see errors.' });
     const paths = (response.body as { errors: { path: string }[] }).errors.map((e) => e.path);

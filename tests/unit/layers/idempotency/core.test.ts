@@ -29,7 +29,9 @@ describe('scopedKey', () => {
     expect(scopedKey({ functionName: 'orders-create', tenantId: 't', userId: 'u2', key: 'k' })).not.toBe(key);
     expect(scopedKey({ functionName: 'orders-create', tenantId: 't2', userId: 'u', key: 'k' })).not.toBe(key);
     expect(scopedKey({ functionName: 'payment-refund', tenantId: 't', userId: 'u', key: 'k' })).not.toBe(key);
-    expect(scopedKey({ functionName: 'f', tenantId: 'a:b', userId: 'c', key: 'k' })).not.toBe(scopedKey({ functionName: 'f', tenantId: 'a', userId: 'b:c', key: 'k' }));
+    expect(scopedKey({ functionName: 'f', tenantId: 'a:b', userId: 'c', key: 'k' })).not.toBe(
+      scopedKey({ functionName: 'f', tenantId: 'a', userId: 'b:c', key: 'k' }),
+    );
     expect(scopedKey({ functionName: 'f', key: 'k' })).toMatch(/^f:/);
   });
 });

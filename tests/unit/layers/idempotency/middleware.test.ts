@@ -26,7 +26,13 @@ const stack = (store: IdempotencyStore, handler: Handler = created, opts = {}) =
     .use(httpErrors())
     .use(idempotency({ store, ...opts }))
     .handler(spy);
-  const call = (key: string | undefined, body: unknown = { sku: 'a', qty: 1 }, who: Actor = alice, extra: Partial<HttpEvent> = {}, ctx: Partial<FunctionContext> = {}) =>
+  const call = (
+    key: string | undefined,
+    body: unknown = { sku: 'a', qty: 1 },
+    who: Actor = alice,
+    extra: Partial<HttpEvent> = {},
+    ctx: Partial<FunctionContext> = {},
+  ) =>
     run(
       httpEvent({ path: '/orders', body, headers: key === undefined ? {} : { 'idempotency-key': key }, ...extra }),
       functionContext({ functionName: 'orders-create', actor: who, tenantId: who.tenantId, ...ctx }),
@@ -51,9 +57,7 @@ const deferred = () => {
 describe('idempotency middleware', () => {
   it('requires the Idempotency-Key header', async () => {
     const { call, spy } = stack(new MemoryIdempotencyStore());
-    expect(await call(undefined)).toEqual(
-      problem(400, 'Bad Request', 'idempotency_key_missing', 'This operation requires an idempotency-key header.'),
-    );
+    expect(await call(undefined)).toEqual(problem(400, 'Bad Request', 'idempotency_key_missing', 'This operation requires an idempotency-key header.'));
     expect((await call('')).body).toMatchObject({ code: 'idempotency_key_missing' });
     expect(spy).not.toHaveBeenCalled();
   });

@@ -8,7 +8,12 @@ const capture = () => {
   const destination = new Writable({
     write(chunk, _encoding, done) {
       // Stack traces differ with the caller: compared up to their first line.
-      lines.push(chunk.toString().replace(/"time":"[^"]*",/, '').replace(/\\n {4}at [^"]*/g, ''));
+      lines.push(
+        chunk
+          .toString()
+          .replace(/"time":"[^"]*",/, '')
+          .replace(/\\n {4}at [^"]*/g, ''),
+      );
       done();
     },
   });
@@ -37,17 +42,52 @@ const scenarios: [string, (log: Logger) => void][] = [
   ['top-level secrets', (log) => log.info({ password: 'p', token: { nested: 1 }, card: ['4242'], ok: 1 }, 'top')],
   ['secrets one level down', (log) => log.info({ user: { name: 'ann', password: 'p', otp: 123456 }, body: { newPassword: 'n', keep: true } }, 'nested')],
   ['two levels down stays', (log) => log.info({ a: { b: { password: 'deep' } } }, 'deep')],
-  ['headers and req', (log) => log.info({ headers: { authorization: 'Bearer x', cookie: 'c', 'idempotency-key': 'k', secret: 's', accept: '*/*' }, req: { headers: { authorization: 'a', cookie: 'c' }, token: 't' } }, 'http')],
+  [
+    'headers and req',
+    (log) =>
+      log.info(
+        {
+          headers: { authorization: 'Bearer x', cookie: 'c', 'idempotency-key': 'k', secret: 's', accept: '*/*' },
+          req: { headers: { authorization: 'a', cookie: 'c' }, token: 't' },
+        },
+        'http',
+      ),
+  ],
   ['arrays, nulls and dates', (log) => log.info({ list: [{ password: 'in array' }], none: null, at: new Date(0) }, 'shapes')],
   ['an error with a secret, as err and elsewhere', (log) => log.error({ err: new WithSecret('boom'), other: new WithSecret('again') }, 'failed')],
   ['a plain error', (log) => log.error({ err: new Error('plain', { cause: new Error('why') }) }, 'failed')],
-  ['inherited and accessor secrets', (log) => log.info({ proto: Object.create({ secret: 'inherited' }), getter: { get accessToken() { return 'a'; }, shown: 1 } }, 'exotic')],
+  [
+    'inherited and accessor secrets',
+    (log) =>
+      log.info(
+        {
+          proto: Object.create({ secret: 'inherited' }),
+          getter: {
+            get accessToken() {
+              return 'a';
+            },
+            shown: 1,
+          },
+        },
+        'exotic',
+      ),
+  ],
   ['message only', (log) => log.warn('just words')],
-  ['interpolation', (log) => log.info('user %j and %o, list %j', { name: 'x', password: 'p', inner: { token: 't' } }, { refreshToken: 'r' }, [{ password: 'p' }])],
+  [
+    'interpolation',
+    (log) => log.info('user %j and %o, list %j', { name: 'x', password: 'p', inner: { token: 't' } }, { refreshToken: 'r' }, [{ password: 'p' }]),
+  ],
   ['object and interpolation', (log) => log.info({ user: { secret: 's' } }, 'with %j', { a: { card: 'c' } })],
   ['a root array', (log) => (log as unknown as { info(obj: unknown, msg: string): void }).info([{ password: 'p' }, 'x'], 'array root')],
   ['child bindings', (log) => log.child({ user: { password: 'p', id: 1 }, requestId: 'r' }).info({ done: true }, 'child')],
-  ['grandchild bindings', (log) => log.child({ a: 1 }).child({ session: { token: 't' } }).info('grandchild')],
+  [
+    'grandchild bindings',
+    (log) =>
+      log
+        .child({ a: 1 })
+        .child({ session: { token: 't' } })
+        .info('grandchild'),
+  ],
   ['secret key names as bindings', (log) => log.child({ secret: { x: 1 }, headers: { cookie: 'c' } }).info('bound')],
 ];
 

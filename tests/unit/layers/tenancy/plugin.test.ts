@@ -142,7 +142,11 @@ describe('tenantScopePlugin', () => {
 
   it('lets a query that says so span tenants', async () => {
     await admitted(Item.find({ name: 'x' }).setOptions({ crossTenant: true }).exec());
-    await admitted(Item.aggregate([{ $group: { _id: null, n: { $sum: 1 } } }]).option({ crossTenant: true } as never).exec());
+    await admitted(
+      Item.aggregate([{ $group: { _id: null, n: { $sum: 1 } } }])
+        .option({ crossTenant: true } as never)
+        .exec(),
+    );
   });
 
   it('leaves schemas without a tenant path alone', async () => {
@@ -150,7 +154,9 @@ describe('tenantScopePlugin', () => {
   });
 
   it('names model and operation on the error, not in its public detail', async () => {
-    const error = (await Item.find({}).exec().catch((e: unknown) => e)) as TenantScopeError;
+    const error = (await Item.find({})
+      .exec()
+      .catch((e: unknown) => e)) as TenantScopeError;
     expect(error).toBeInstanceOf(TenantScopeError);
     expect(error).toMatchObject({ model: 'Item', operation: 'find', message: 'A data access was refused by the tenant guard.' });
   });
