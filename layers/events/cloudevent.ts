@@ -1,6 +1,6 @@
 import type { CloudEvent } from 'cloudevents';
 import { BadRequestError } from '../errors';
-import type { OutboxEntry } from './envelope';
+import type { EventEnvelope, OutboxEntry } from './envelope';
 
 /**
  * The attribute ⇄ header mapping both protocol bindings share. Binary content mode puts each
@@ -29,19 +29,8 @@ export interface EventAttributes {
   traceparent?: string;
 }
 
-/** What a consumer's core receives: the attributes under our own names, and the validated data. */
-export interface ConsumedEvent<T = unknown> {
-  id: string;
-  type: string;
-  source: string;
-  subject: string;
-  time: string;
-  tenantId: string;
-  correlationId: string;
-  causationId?: string;
-  traceparent?: string;
-  data: T;
-}
+/** What a consumer's core receives: the envelope with its validated data. */
+export type ConsumedEvent<T = unknown> = EventEnvelope<T>;
 
 export const attributesOf = (entry: OutboxEntry): EventAttributes => ({
   specversion: SPEC_VERSION,

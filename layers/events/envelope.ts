@@ -3,18 +3,14 @@ import type { z } from 'zod';
 import { currentTraceparent } from '../tracing';
 
 /**
- * The one envelope of every event: CloudEvents 1.0 attributes plus our extensions
- * (`tenantid`, `correlationid`, `causationid`, `traceparent`). An entry is written to the
- * aggregate's outbox in the same document write as the state change, and the relay publishes
- * it as is. `data` is kept as a JSON string, so no key restriction of the store applies to it.
+ * The one envelope of every event, under our own names: CloudEvents 1.0 attributes plus our
+ * extensions (`tenantid`, `correlationid`, `causationid`, `traceparent`).
  */
-export interface OutboxEntry {
+export interface EventEnvelope<D> {
   /** UUIDv7: unique, and sortable by creation time. */
   id: string;
   /** `<service>.<entity>.<event>.v<N>` */
   type: string;
-  /** `<service>.<entity>.<event>` */
-  topic: string;
   /** The producing function, e.g. `products-create`. */
   source: string;
   /** The aggregate id; also the Kafka key, so events of one aggregate keep their order. */
@@ -28,8 +24,17 @@ export interface OutboxEntry {
   causationId?: string;
   /** W3C trace context of the producing span. */
   traceparent?: string;
-  /** The zod-validated data, as JSON. */
-  data: string;
+  data: D;
+}
+
+/**
+ * An event as written to the aggregate's outbox, in the same document write as the state
+ * change; the relay publishes it as is. `data` is the zod-validated data as a JSON string, so
+ * no key restriction of the store applies to it.
+ */
+export interface OutboxEntry extends EventEnvelope<string> {
+  /** `<service>.<entity>.<event>` */
+  topic: string;
 }
 
 /** Who owns the aggregate whose outbox carries the event: a collection in `<base>_<service>`. */

@@ -14,19 +14,27 @@ afterAll(async () => system?.stop());
 const productDoc = async (id: string) => (await serviceDb('products')).collection('products').findOne({ _id: id as never });
 const auditCount = async (tenantId: string, subject: string) => (await serviceDb('audit')).collection('audit_entries').countDocuments({ tenantId, subject });
 
+/** Kills the relay (SIGKILL), then creates a product: its event can only wait in the outbox. */
+const createWithRelayDead = async () => {
+  await system.killRelay();
+  const tenant = newTenant();
+  const token = await system.token({ tenant });
+  const created = await system.call<{ id: string }>('products-create', {
+    method: 'POST',
+    token,
+    body: productBody(),
+    headers: { 'idempotency-key': `relay-dead-${tenant}` },
+  });
+  expect(created.status).toBe(201);
+  return { tenant, token, id: created.body.id };
+};
+
+const outboxCleared = async (id: string) =>
+  eventually(async () => (((await productDoc(id))?.outbox as unknown[]).length === 0 ? true : undefined), 'the outbox to be cleared');
+
 describe('nothing accepted is lost, nothing is applied twice', () => {
   it('publishes an event written while the relay was dead, once the relay is back', async () => {
-    await system.killRelay();
-    const tenant = newTenant();
-    const token = await system.token({ tenant });
-    const created = await system.call<{ id: string }>('products-create', {
-      method: 'POST',
-      token,
-      body: productBody(),
-      headers: { 'idempotency-key': `crash-${tenant}` },
-    });
-    expect(created.status).toBe(201);
-    const id = created.body.id;
+    const { tenant, id } = await createWithRelayDead();
 
     // Accepted and durable, not yet published: the event waits in the aggregate's outbox.
     await new Promise((r) => setTimeout(r, 1_500));
@@ -35,21 +43,12 @@ describe('nothing accepted is lost, nothing is applied twice', () => {
 
     await system.startRelay();
     await eventually(async () => ((await auditCount(tenant, id)) === 1 ? true : undefined), 'the audit entry after the relay restarted');
-    await eventually(async () => (((await productDoc(id))?.outbox as unknown[]).length === 0 ? true : undefined), 'the outbox to be cleared');
+    await outboxCleared(id);
     expect(await auditCount(tenant, id)).toBe(1);
   });
 
   it('has one effect for an event delivered twice (and a third time by the relay)', async () => {
-    await system.killRelay();
-    const tenant = newTenant();
-    const token = await system.token({ tenant });
-    const created = await system.call<{ id: string }>('products-create', {
-      method: 'POST',
-      token,
-      body: productBody(),
-      headers: { 'idempotency-key': `dup-${tenant}` },
-    });
-    const id = created.body.id;
+    const { tenant, token, id } = await createWithRelayDead();
     const [entry] = (await productDoc(id))?.outbox as OutboxEntry[];
 
     const producer = (await kafka()).producer({ idempotent: false });
@@ -61,7 +60,7 @@ describe('nothing accepted is lost, nothing is applied twice', () => {
 
     await eventually(async () => ((await auditCount(tenant, id)) === 1 ? true : undefined), 'the audit entry');
     await system.startRelay(); // publishes the same event from the outbox once more
-    await eventually(async () => (((await productDoc(id))?.outbox as unknown[]).length === 0 ? true : undefined), 'the outbox to be cleared');
+    await outboxCleared(id);
     await new Promise((r) => setTimeout(r, 1_500));
 
     expect(await auditCount(tenant, id)).toBe(1);
