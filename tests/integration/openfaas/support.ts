@@ -135,3 +135,26 @@ export const readyOrStopped = async (started: Started, url: string, ready: () =>
   }
   return { url, process: started };
 };
+
+/** The lifecycle both process suites share: fixtures built once, every started process stopped at the end. */
+export const fixtureProcesses = () => {
+  const running: { process: Started }[] = [];
+  let built: Fixtures | undefined;
+  return {
+    get fixtures(): Fixtures {
+      if (!built) throw new Error('fixtures are built in beforeAll');
+      return built;
+    },
+    track: <T extends { process: Started }>(started: T): T => {
+      running.push(started);
+      return started;
+    },
+    setup: async () => {
+      built = await buildFixtures();
+    },
+    teardown: async () => {
+      await Promise.all(running.map((started) => started.process.stop()));
+      built?.cleanup();
+    },
+  };
+};

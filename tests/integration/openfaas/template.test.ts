@@ -3,7 +3,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateSigningKey, toJwks } from '../../../layers/auth/tokens';
 import { REPO_ROOT } from '../../../openfaas/paths';
-import { buildFixtures, freePort, readyOrStopped, startProcess, TEMPLATE_INDEX, waitForHttp, type Fixtures, type Started } from './support';
+import { fixtureProcesses, freePort, readyOrStopped, startProcess, TEMPLATE_INDEX, waitForHttp, type Started } from './support';
 
 /** The template's index.js as of-watchdog runs it: a child process serving one bundle on http_port. */
 interface Upstream {
@@ -18,27 +18,18 @@ const startUpstream = async (handlerPath: string, env: Record<string, string> = 
   return readyOrStopped(started, url, () => waitForHttp(`${url}/_/health`));
 };
 
-let fixtures: Fixtures;
-const running: Upstream[] = [];
+const suite = fixtureProcesses();
 
 const upstream = async (handlerPath: string, env?: Record<string, string>) => {
-  const started = await startUpstream(handlerPath, env);
-  running.push(started);
-  return started.url;
+  return suite.track(await startUpstream(handlerPath, env)).url;
 };
 
-beforeAll(async () => {
-  fixtures = await buildFixtures();
-}, 60_000);
-
-afterAll(async () => {
-  await Promise.all(running.map((started) => started.process.stop()));
-  fixtures?.cleanup();
-});
+beforeAll(suite.setup, 60_000);
+afterAll(suite.teardown);
 
 describe('node20-middy template (index.js)', () => {
   it('serves the bundle: path, query, raw body and the reply the function set', async () => {
-    const url = await upstream(fixtures.handlerOf('fixture-echo'));
+    const url = await upstream(suite.fixtures.handlerOf('fixture-echo'));
     const response = await fetch(`${url}/item-9?q=1`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"message":"hi"}' });
     expect(response.status).toBe(200);
     expect(response.headers.get('x-fixture')).toBe('echo');
@@ -46,7 +37,7 @@ describe('node20-middy template (index.js)', () => {
   });
 
   it('answers a thrown error with a problem+json 500, never raw text', async () => {
-    const url = await upstream(fixtures.handlerOf('fixture-boom'));
+    const url = await upstream(suite.fixtures.handlerOf('fixture-boom'));
     const response = await fetch(url, { method: 'POST' });
     expect(response.status).toBe(500);
     expect(response.headers.get('content-type')).toBe('application/problem+json');
@@ -62,7 +53,7 @@ describe('node20-middy template (index.js)', () => {
   });
 
   it('answers GET /_/health, refuses oversized bodies with a 413 problem, and stops on SIGTERM', async () => {
-    const started = await startUpstream(fixtures.handlerOf('hello'), { MAX_REQUEST_BYTES: '1024' });
+    const started = await startUpstream(suite.fixtures.handlerOf('hello'), { MAX_REQUEST_BYTES: '1024' });
     const health = await fetch(`${started.url}/_/health`);
     expect(health.status).toBe(200);
     expect(await (await fetch(started.url)).json()).toMatchObject({ message: 'Hello from OpenFaaS', method: 'GET', path: '/' });
@@ -75,7 +66,7 @@ describe('node20-middy template (index.js)', () => {
   it('exits at start when the function module cannot be loaded', async () => {
     const started = startProcess(process.execPath, [TEMPLATE_INDEX], {
       http_port: String(await freePort()),
-      HANDLER_PATH: fixtures.handlerOf('fixture-broken'),
+      HANDLER_PATH: suite.fixtures.handlerOf('fixture-broken'),
     });
     expect(await started.exited).toBe(1);
     expect(started.output()).toContain('cold start failed');

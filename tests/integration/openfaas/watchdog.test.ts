@@ -3,7 +3,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REPO_ROOT } from '../../../openfaas/paths';
 import { resolveWatchdog } from '../../../openfaas/watchdog';
-import { buildFixtures, freePort, startProcess, TEMPLATE_INDEX, waitForHttp, type Fixtures, type Started, readyOrStopped } from './support';
+import { fixtureProcesses, freePort, startProcess, TEMPLATE_INDEX, waitForHttp, type Started, readyOrStopped } from './support';
 
 /**
  * A bundle under the real of-watchdog in HTTP mode, as the function image runs it:
@@ -48,27 +48,18 @@ const startWatchdog = async (handlerPath: string, env: Record<string, string> = 
   });
 };
 
-let fixtures: Fixtures;
-const running: Watched[] = [];
+const suite = fixtureProcesses();
 
 const watched = async (handlerPath: string, env?: Record<string, string>): Promise<string> => {
-  const started = await startWatchdog(handlerPath, env);
-  running.push(started);
-  return started.url;
+  return suite.track(await startWatchdog(handlerPath, env)).url;
 };
 
 describe.skipIf(!watchdog.bin)(`node20-middy under of-watchdog${skipReason}`, () => {
-  beforeAll(async () => {
-    fixtures = await buildFixtures();
-  }, 60_000);
-
-  afterAll(async () => {
-    await Promise.all(running.map((started) => started.process.stop()));
-    fixtures?.cleanup();
-  });
+  beforeAll(suite.setup, 60_000);
+  afterAll(suite.teardown);
 
   it('serves a bundle through the watchdog', async () => {
-    const url = await watched(fixtures.handlerOf('fixture-echo'));
+    const url = await watched(suite.fixtures.handlerOf('fixture-echo'));
     const response = await fetch(`${url}/item-9?q=1`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"message":"via watchdog"}' });
     expect(response.status).toBe(200);
     expect(response.headers.get('x-fixture')).toBe('echo');
@@ -76,7 +67,7 @@ describe.skipIf(!watchdog.bin)(`node20-middy under of-watchdog${skipReason}`, ()
   }, 30_000);
 
   it('passes the problem+json of a failing function through unchanged', async () => {
-    const url = await watched(fixtures.handlerOf('fixture-boom'));
+    const url = await watched(suite.fixtures.handlerOf('fixture-boom'));
     const response = await fetch(url, { method: 'POST' });
     expect(response.status).toBe(500);
     expect(response.headers.get('content-type')).toBe('application/problem+json');
