@@ -1,7 +1,10 @@
 import { z } from 'zod';
+import { authEvents } from '../functions/auth/events';
 import { inventoryEvents } from '../functions/inventory/events';
 import { productEvents } from '../functions/products/events';
 import { reviewEvents } from '../functions/review/events';
+import { storeEvents } from '../functions/stores/events';
+import { tenantEvents } from '../functions/tenant/events';
 import type { AggregateRef, EventDefinition } from '../layers/events/envelope';
 import { subscriptions, type Stack } from './stack';
 
@@ -11,7 +14,14 @@ import { subscriptions, type Stack } from './stack';
  * stack.yml subscribes through `topic` annotations (`consumersOf`). Topics are provisioned
  * from this list (provision.ts) and documented from it (asyncapi.ts).
  */
-export const eventDefinitions: readonly EventDefinition[] = [...productEvents, ...reviewEvents, ...inventoryEvents];
+export const eventDefinitions: readonly EventDefinition[] = [
+  ...authEvents,
+  ...tenantEvents,
+  ...storeEvents,
+  ...productEvents,
+  ...reviewEvents,
+  ...inventoryEvents,
+];
 
 interface Ownership {
   /** The functions that emit the topic's events (stack.yml names). */
@@ -23,7 +33,23 @@ interface Ownership {
   partitions?: number;
 }
 
+const AUDIT_ONLY = 'Kept for the audit trail; no service acts on it.';
+
 const OWNERSHIP: Record<string, Ownership> = {
+  'auth.user.registered': { producers: ['auth-register'], unconsumedReason: 'The verification code travels as auth.code.issued; this one is kept for the audit trail.' },
+  'auth.code.issued': { producers: ['auth-register', 'auth-verify-email', 'auth-login', 'auth-2fa-setup', 'auth-password-reset-request'] },
+  'auth.user.onboarding-completed': { producers: ['auth-onboarding-complete'] },
+  'auth.user.tenant-assigned': { producers: ['auth-on-tenant-provisioned'], unconsumedReason: AUDIT_ONLY },
+  'auth.user.soft-deleted': { producers: ['auth-on-user-rollback'], unconsumedReason: AUDIT_ONLY },
+  'auth.role.assigned': { producers: ['auth-roles-assign'], unconsumedReason: AUDIT_ONLY },
+  'auth.signin.flagged': { producers: ['auth-login', 'auth-login-2fa'] },
+  'tenant.tenant.provisioned': { producers: ['tenant-on-onboarding-completed'] },
+  'tenant.provisioning.failed': { producers: ['tenant-on-onboarding-completed'] },
+  'tenant.tenant.updated': { producers: ['tenant-update'], unconsumedReason: AUDIT_ONLY },
+  'tenant.plan.changed': { producers: ['tenant-plan-change'], unconsumedReason: AUDIT_ONLY },
+  'stores.store.created': { producers: ['stores-create'], unconsumedReason: AUDIT_ONLY },
+  'stores.store.updated': { producers: ['stores-update', 'stores-domain-set', 'stores-domain-verify'], unconsumedReason: AUDIT_ONLY },
+  'stores.domain.verified': { producers: ['stores-domain-verify'], unconsumedReason: AUDIT_ONLY },
   'products.product.created': { producers: ['products-create'] },
   'products.product.updated': { producers: ['products-update'] },
   'products.product.deleted': { producers: ['products-delete'] },

@@ -34,6 +34,16 @@ export const baseConfigSchema = z.object({
   RATE_LIMIT_CAPACITY: z.coerce.number().int().positive().default(100),
   RATE_LIMIT_REFILL_PER_SECOND: z.coerce.number().positive().default(50),
   CONNECTOR_SECRET: z.string().min(16).optional(),
+  /** 32 bytes, base64url: seals one-time codes in events (layers/sealing). Only auth and notification need it. */
+  SEALING_KEY: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{43}$/, 'must be 32 bytes, base64url')
+    .optional(),
+  /**
+   * The plan applied to a tenant id no tenant document backs (dev tokens minted with
+   * `npm run token`, load tests). Production leaves it at FREE.
+   */
+  UNPROVISIONED_TENANT_PLAN: z.enum(['FREE', 'PRO', 'ENTERPRISE']).default('FREE'),
   OTEL_EXPORTER_OTLP_ENDPOINT: z.string().url().optional(),
 });
 
