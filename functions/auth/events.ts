@@ -52,14 +52,15 @@ export const userOnboardingCompleted = defineEvent({
     tenant: z.object({ name: z.string().min(1).max(120), slug: tenantSlug, type: tenantType, plan }),
   }),
   aggregate,
-  description: 'A verified user asked for their own tenant; the tenant service provisions it (onboarding saga, step 1). The event tenantId is the tenant id reserved for it.',
+  description:
+    'A verified user asked for their own tenant; the tenant service provisions it (onboarding saga, step 1). The event tenantId is the tenant id reserved for it.',
 });
 
 export const userTenantAssigned = defineEvent({
   type: 'auth.user.tenant-assigned.v1',
   schema: z.object({ userId, role: z.enum(ROLES) }),
   aggregate,
-  description: 'The provisioned tenant became the user\'s, with the owner role (onboarding saga, last step).',
+  description: "The provisioned tenant became the user's, with the owner role (onboarding saga, last step).",
 });
 
 export const userSoftDeleted = defineEvent({
@@ -87,7 +88,8 @@ export const signinFlagged = defineEvent({
     locked: z.boolean(),
   }),
   aggregate,
-  description: 'A sign-in looked suspicious (new device burst, fast IP changes, repeated failures) or locked the account; tenant admins see it and the user is told.',
+  description:
+    'A sign-in looked suspicious (new device burst, fast IP changes, repeated failures) or locked the account; tenant admins see it and the user is told.',
 });
 
 export const authEvents = [userRegistered, codeIssued, userOnboardingCompleted, userTenantAssigned, userSoftDeleted, roleAssigned, signinFlagged];

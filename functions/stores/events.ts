@@ -23,7 +23,7 @@ export const storeUpdated = defineEvent({
   type: 'stores.store.updated.v1',
   schema: storeSnapshot,
   aggregate,
-  description: "A store changed (name, theme or custom domain).",
+  description: 'A store changed (name, theme or custom domain).',
 });
 
 export const domainVerified = defineEvent({

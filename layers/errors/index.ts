@@ -115,6 +115,15 @@ export class UnprocessableError extends AppError {
   }
 }
 
+/** A plan limit would be exceeded: 403 with the limit named, so clients can offer an upgrade. */
+export class PlanLimitError extends AppError {
+  constructor(resource: string, limit: number, plan: string, detail?: string) {
+    super(403, 'plan_limit_exceeded', 'Plan Limit Exceeded', detail ?? `The ${plan} plan allows at most ${limit} ${resource}.`, {
+      limit: { resource, max: limit, plan },
+    });
+  }
+}
+
 export class TooManyRequestsError extends AppError {
   constructor(retryAfterSeconds: number, scope: string) {
     super(
