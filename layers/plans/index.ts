@@ -33,3 +33,30 @@ export const fits = (which: Plan, resource: LimitedResource, used: number): bool
   const limit = limitOf(which, resource);
   return limit === null || used <= limit;
 };
+
+/** One limit that current usage does not fit in, as a problem body names it. */
+export interface ExceededLimit {
+  resource: LimitedResource;
+  max: number;
+  used: number;
+  plan: Plan;
+}
+
+/** Every limit of `which` that `usage` exceeds, in LIMITED_RESOURCES order; empty when it all fits. */
+export const limitsExceeded = (which: Plan, usage: Readonly<Record<LimitedResource, number>>): ExceededLimit[] =>
+  LIMITED_RESOURCES.filter((resource) => !fits(which, resource, usage[resource])).map((resource) => ({
+    resource,
+    max: limitOf(which, resource) as number,
+    used: usage[resource],
+    plan: which,
+  }));
+
+/**
+ * The tenant's token bucket for a plan: a minute's allowance as the burst, refilled at the
+ * per-minute rate, so a tenant that spreads its requests never waits and one that bursts
+ * spends at most a minute's worth at once.
+ */
+export const requestRateOf = (which: Plan): { capacity: number; refillPerSecond: number } => {
+  const perMinute = PLAN_LIMITS[which].requestsPerMinute;
+  return { capacity: perMinute, refillPerSecond: perMinute / 60 };
+};
