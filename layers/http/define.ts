@@ -3,6 +3,7 @@ import { jwtAuth } from '../auth';
 import type { Actor, Role } from '../auth/types';
 import { loadConfig } from '../config';
 import { idempotency } from '../idempotency';
+import { tenantRequestRate } from '../plans/projection';
 import { rateLimit, type RateLimitOptions } from '../rate-limit';
 import { requireRole } from '../rbac';
 import { tenancy } from '../tenancy';
@@ -82,7 +83,15 @@ export const defineHttp = <
     handler.use(jwtAuth()).use(tenancy()).use(requireRole(operation.auth));
   }
   if (operation.rateLimit !== false) {
-    handler.use(rateLimit({ capacity: config.RATE_LIMIT_CAPACITY, refillPerSecond: config.RATE_LIMIT_REFILL_PER_SECOND, ...operation.rateLimit }));
+    // User and IP buckets take the configured default; the tenant bucket its plan's requests per minute.
+    handler.use(
+      rateLimit({
+        capacity: config.RATE_LIMIT_CAPACITY,
+        refillPerSecond: config.RATE_LIMIT_REFILL_PER_SECOND,
+        tenantLimit: tenantRequestRate,
+        ...operation.rateLimit,
+      }),
+    );
   }
   handler.use(validate(operation.request ?? {}));
   if (operation.idempotent) handler.use(idempotency());

@@ -1,7 +1,7 @@
 import type { Redis } from 'ioredis';
 import { loadConfig } from '../config';
 import { redis as sharedRedis } from '../connections';
-import { plan as planSchema, type Plan } from './index';
+import { plan as planSchema, requestRateOf, type Plan } from './index';
 
 /**
  * What every function needs to know about a tenant's plan, kept in Redis by the tenant service
@@ -59,3 +59,7 @@ export const forgetTenantPlan = (tenantId?: string): void => {
   if (tenantId === undefined) cache.clear();
   else cache.delete(tenantId);
 };
+
+/** The token bucket of a tenant's plan, for the tenant scope of the rate limiter (one cached lookup). */
+export const tenantRequestRate = async (tenantId: string): Promise<{ capacity: number; refillPerSecond: number }> =>
+  requestRateOf((await tenantPlan(tenantId)).plan);

@@ -3,9 +3,9 @@ import type { Redis } from 'ioredis';
 import { redis as sharedRedis } from '../connections';
 import { ServiceUnavailableError, TooManyRequestsError } from '../errors';
 import type { FunctionContext, HttpEvent, HttpResponse } from '../http/types';
-import { retryAfterSeconds, takeToken, type BucketDecision } from './bucket';
+import { retryAfterSeconds, takeToken, type BucketDecision, type BucketSettings } from './bucket';
 
-export { TOKEN_BUCKET_SCRIPT, bucketTtlMs, parseDecision, retryAfterSeconds, takeToken, type BucketDecision, type BucketSettings } from './bucket';
+export { TOKEN_BUCKET_SCRIPT, bucketArgs, bucketTtlMs, parseDecision, retryAfterSeconds, takeToken, type BucketDecision, type BucketSettings } from './bucket';
 
 export type RateLimitScope = 'tenant' | 'user' | 'ip';
 
@@ -26,11 +26,18 @@ export interface RateLimitOptions {
   failOpen: boolean;
   /** How long a request may wait for Redis before counting as a Redis failure. */
   timeoutMs?: number;
+  /**
+   * The tenant bucket's own settings (its plan's request rate), looked up per request; should
+   * be cheap (cached). Without it the tenant bucket uses `capacity` and `refillPerSecond`.
+   */
+  tenantLimit?: (tenantId: string) => Promise<BucketSettings>;
 }
 
 const SCOPES: readonly RateLimitScope[] = ['tenant', 'user', 'ip'];
 
-const defaults: Required<RateLimitOptions> = {
+type Options = Required<Omit<RateLimitOptions, 'tenantLimit'>> & Pick<RateLimitOptions, 'tenantLimit'>;
+
+const defaults: Options = {
   capacity: 100,
   refillPerSecond: 50,
   scopes: ['tenant', 'user', 'ip'],
@@ -61,9 +68,13 @@ export const bucketKeys = (options: Pick<RateLimitOptions, 'scopes' | 'keyPrefix
     return value ? [[scope, `${options.keyPrefix}${scope}:${value}`] as [RateLimitScope, string]] : [];
   });
 
-const validateOptions = (options: Required<RateLimitOptions>): void => {
-  if (!Number.isInteger(options.capacity) || options.capacity < 1) throw new TypeError('rateLimit: capacity must be a positive integer.');
-  if (!(options.refillPerSecond > 0)) throw new TypeError('rateLimit: refillPerSecond must be positive.');
+const validateSettings = ({ capacity, refillPerSecond }: BucketSettings, what = 'rateLimit'): void => {
+  if (!Number.isInteger(capacity) || capacity < 1) throw new TypeError(`${what}: capacity must be a positive integer.`);
+  if (!(refillPerSecond > 0)) throw new TypeError(`${what}: refillPerSecond must be positive.`);
+};
+
+const validateOptions = (options: Options): void => {
+  validateSettings(options);
   if (!options.scopes.every((scope) => SCOPES.includes(scope))) throw new TypeError(`rateLimit: scopes must be among ${SCOPES.join(', ')}.`);
   if (!(options.timeoutMs > 0)) throw new TypeError('rateLimit: timeoutMs must be positive.');
 };
@@ -87,26 +98,37 @@ const withTimeout = <T>(work: Promise<T>, ms: number): Promise<T> =>
 /**
  * Token-bucket rate limiting per tenant, user and IP in Redis. A refused request gets 429 with
  * Retry-After naming the scope that ran dry; an allowed one gets `ratelimit-limit` and
- * `ratelimit-remaining` (the emptiest bucket) on its response.
+ * `ratelimit-remaining` of the emptiest bucket on its response. The tenant bucket may have
+ * settings of its own (`tenantLimit`: the tenant's plan).
  */
 export const rateLimit = (opts: Partial<RateLimitOptions> = {}): middy.MiddlewareObj<HttpEvent, HttpResponse, Error, FunctionContext> => {
-  const options: Required<RateLimitOptions> = { ...defaults, ...opts };
+  const options: Options = { ...defaults, ...opts };
   validateOptions(options);
-  const settings = { capacity: options.capacity, refillPerSecond: options.refillPerSecond };
+  const settings: BucketSettings = { capacity: options.capacity, refillPerSecond: options.refillPerSecond };
+  const { tenantLimit } = options;
+
+  /** One settings object per bucket: the tenant's own where a resolver gives it, the defaults elsewhere. */
+  const settingsOf = async (buckets: [RateLimitScope, string][], context: FunctionContext): Promise<BucketSettings[]> => {
+    const tenantOwn = tenantLimit && context.tenantId && buckets.some(([scope]) => scope === 'tenant') ? await tenantLimit(context.tenantId) : undefined;
+    if (tenantOwn) validateSettings(tenantOwn, 'rateLimit tenantLimit');
+    return buckets.map(([scope]) => (scope === 'tenant' && tenantOwn) || settings);
+  };
 
   const rateLimitBefore = async (request: Request): Promise<void> => {
     const buckets = bucketKeys(options, request.event, request.context);
     if (buckets.length === 0) return;
     let decision: BucketDecision;
+    let applied: BucketSettings[];
     try {
-      decision = await withTimeout(
-        options.redis().then((client) =>
-          takeToken(
+      [decision, applied] = await withTimeout(
+        Promise.all([options.redis(), settingsOf(buckets, request.context)]).then(async ([client, each]) => {
+          const taken = await takeToken(
             client,
             buckets.map(([, key]) => key),
-            settings,
-          ),
-        ),
+            each,
+          );
+          return [taken, each] as const;
+        }),
         options.timeoutMs,
       );
     } catch (error) {
@@ -118,7 +140,7 @@ export const rateLimit = (opts: Partial<RateLimitOptions> = {}): middy.Middlewar
       const [scope] = buckets[decision.emptyIndex ?? 0] ?? buckets[0]!;
       throw new TooManyRequestsError(retryAfterSeconds(decision.retryAfterMs), scope);
     }
-    request.internal.rateLimit = { limit: options.capacity, remaining: decision.remaining };
+    request.internal.rateLimit = { limit: (applied[decision.emptiestIndex ?? 0] ?? settings).capacity, remaining: decision.remaining };
   };
 
   const rateLimitAfter = async (request: Request): Promise<void> => {

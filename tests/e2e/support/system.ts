@@ -45,6 +45,8 @@ export const startSystem = async () => {
   // Tests poll from one IP far faster than any client would; rate limits have their own tests.
   process.env.RATE_LIMIT_CAPACITY = '1000000';
   process.env.RATE_LIMIT_REFILL_PER_SECOND = '1000000';
+  // Tokens minted here name tenants with no plan projection: the largest plan keeps their tenant bucket out of the way.
+  process.env.UNPROVISIONED_TENANT_PLAN = 'ENTERPRISE';
   const signer = createTokenSigner({ privateJwk: key.privateJwk, kid: key.kid, issuer: ISSUER, audience: AUDIENCE, ttlSeconds: 900 });
 
   const stack = loadStack(path.join(ROOT, 'stack.yml'));

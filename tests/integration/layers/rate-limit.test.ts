@@ -92,6 +92,30 @@ describe('rateLimit on Redis', () => {
     expect(await client.exists(`${keyPrefix}user:frank`)).toBe(0);
   });
 
+  it("holds the tenant bucket to the tenant's own settings while users keep the defaults", async () => {
+    const keyPrefix = `${prefix}tenant-own:`;
+    const call = limited({
+      capacity: 100,
+      refillPerSecond: 100,
+      scopes: ['tenant', 'user'],
+      keyPrefix,
+      tenantLimit: async () => ({ capacity: 3, refillPerSecond: 0.05 }),
+    });
+    const seen = [];
+    for (const user of ['ivy', 'jack', 'kim']) {
+      const response = await call(actor(user, 'tenant-small'));
+      seen.push([response.statusCode, response.headers['ratelimit-limit'], response.headers['ratelimit-remaining']]);
+    }
+    expect(seen).toEqual([
+      [200, '3', '2'],
+      [200, '3', '1'],
+      [200, '3', '0'],
+    ]);
+    expect(await call(actor('lee', 'tenant-small'))).toMatchObject({ statusCode: 429, headers: { 'retry-after': '20' }, body: { scope: 'tenant' } });
+    expect(await client.pttl(`${keyPrefix}tenant:tenant-small`)).toBeGreaterThan(bucketTtlMs({ capacity: 100, refillPerSecond: 100 }));
+    expect(await client.pttl(`${keyPrefix}user:ivy`)).toBeLessThanOrEqual(bucketTtlMs({ capacity: 100, refillPerSecond: 100 }));
+  });
+
   it('lets exactly capacity requests through under concurrency', async () => {
     const call = limited({ capacity: 5, refillPerSecond: 0.01, scopes: ['user'], keyPrefix: `${prefix}burst:` });
     const statuses = await Promise.all(Array.from({ length: 20 }, () => call(actor('gina')).then((r) => r.statusCode)));

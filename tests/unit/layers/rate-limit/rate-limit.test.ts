@@ -4,7 +4,7 @@ import { describe, expect, it, vi } from 'vitest';
 import type { Actor } from '../../../../layers/auth/types';
 import { httpErrors } from '../../../../layers/http/http-errors';
 import type { FunctionContext, HttpEvent, HttpResponse } from '../../../../layers/http/types';
-import { bucketKeys, bucketTtlMs, parseDecision, rateLimit, retryAfterSeconds, type RateLimitOptions } from '../../../../layers/rate-limit';
+import { bucketArgs, bucketKeys, bucketTtlMs, parseDecision, rateLimit, retryAfterSeconds, type RateLimitOptions } from '../../../../layers/rate-limit';
 import { functionContext, httpEvent } from '../http/fixtures';
 
 const actor: Actor = { userId: 'u1', tenantId: 't1', roles: ['staff'], level: 40 };
@@ -45,7 +45,8 @@ describe('rate-limit pure parts', () => {
   });
 
   it('parses the script reply', () => {
-    expect(parseDecision([1, 0, 0, 41])).toEqual({ allowed: true, retryAfterMs: 0, remaining: 41 });
+    expect(parseDecision([1, 0, 0, 41])).toEqual({ allowed: true, emptiestIndex: 0, retryAfterMs: 0, remaining: 41 });
+    expect(parseDecision([1, 3, 0, 2])).toEqual({ allowed: true, emptiestIndex: 2, retryAfterMs: 0, remaining: 2 });
     expect(parseDecision([0, 2, 1500, 0])).toEqual({ allowed: false, emptyIndex: 1, retryAfterMs: 1500, remaining: 0 });
     expect(() => parseDecision('OK')).toThrow(TypeError);
   });
@@ -59,6 +60,15 @@ describe('rate-limit pure parts', () => {
   it('keeps a bucket as long as it takes to refill, plus a second', () => {
     expect(bucketTtlMs({ capacity: 100, refillPerSecond: 50 })).toBe(3000);
     expect(bucketTtlMs({ capacity: 5, refillPerSecond: 0.1 })).toBe(51_000);
+  });
+
+  it('sends one settings triple when every bucket shares it, one per key otherwise', () => {
+    const free = { capacity: 600, refillPerSecond: 10 };
+    const defaults = { capacity: 100, refillPerSecond: 50 };
+    expect(bucketArgs(3, defaults)).toEqual([100, 50, 3000]);
+    expect(bucketArgs(2, [defaults, { ...defaults }])).toEqual([100, 50, 3000]);
+    expect(bucketArgs(2, [free, defaults])).toEqual([600, 10, 61_000, 100, 50, 3000]);
+    expect(() => bucketArgs(3, [free, defaults])).toThrow(TypeError);
   });
 
   it('validates options once, at construction', () => {
@@ -79,6 +89,43 @@ describe('rateLimit', () => {
       body: { ok: true },
     });
     expect(redis.calls[0]).toEqual([3, 'rl:tenant:t1', 'rl:user:u1', 'rl:ip:203.0.113.9', 10, 5, 3000]);
+  });
+
+  it("gives the tenant bucket its own settings and reports the emptiest bucket's limit", async () => {
+    const redis = fakeRedis([1, 1, 0, 4]);
+    const tenantLimit = vi.fn(async () => ({ capacity: 6, refillPerSecond: 0.1 }));
+    expect(await call({ redis: redis.redis, capacity: 10, refillPerSecond: 5, tenantLimit })).toMatchObject({
+      statusCode: 200,
+      headers: { 'ratelimit-limit': '6', 'ratelimit-remaining': '4' },
+    });
+    expect(tenantLimit).toHaveBeenCalledWith('t1');
+    expect(redis.calls[0]).toEqual([3, 'rl:tenant:t1', 'rl:user:u1', 'rl:ip:203.0.113.9', 6, 0.1, 61_000, 10, 5, 3000, 10, 5, 3000]);
+    // The user bucket emptiest: its limit is reported.
+    const userFirst = fakeRedis([1, 2, 0, 1]);
+    expect((await call({ redis: userFirst.redis, capacity: 10, refillPerSecond: 5, tenantLimit })).headers['ratelimit-limit']).toBe('10');
+  });
+
+  it('asks for no tenant settings when the request has no tenant bucket', async () => {
+    const redis = fakeRedis([1, 0, 0, 9]);
+    const tenantLimit = vi.fn(async () => ({ capacity: 6, refillPerSecond: 0.1 }));
+    await call({ redis: redis.redis, tenantLimit }, {});
+    await call({ redis: redis.redis, tenantLimit, scopes: ['user', 'ip'] });
+    expect(tenantLimit).not.toHaveBeenCalled();
+    expect(redis.calls[0]).toEqual([1, 'rl:ip:203.0.113.9', 100, 50, 3000]);
+  });
+
+  it('fails open when the tenant settings cannot be had or make no sense', async () => {
+    const warn = vi.fn();
+    const log = { warn } as unknown as FunctionContext['log'];
+    const redis = fakeRedis([1, 0, 0, 9]);
+    const down = async () => {
+      throw new Error('ECONNREFUSED');
+    };
+    expect((await call({ redis: redis.redis, tenantLimit: down }, { actor, tenantId: 't1', log })).statusCode).toBe(200);
+    const nonsense = async () => ({ capacity: 0, refillPerSecond: 1 });
+    expect((await call({ redis: redis.redis, tenantLimit: nonsense }, { actor, tenantId: 't1', log })).statusCode).toBe(200);
+    expect(warn).toHaveBeenCalledTimes(2);
+    expect(redis.calls).toHaveLength(0);
   });
 
   it('defines the script once per client', async () => {
