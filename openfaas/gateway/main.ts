@@ -12,6 +12,7 @@ import { provisionTopics, topicConfigs } from '../../triggers/provision';
 import { loadStack, stackFunctions, type Stack } from '../../triggers/stack';
 import { buildAll, BuildError, isBuildStale } from '../build';
 import { REPO_ROOT } from '../paths';
+import { startDevMailbox } from './dev-mailbox';
 import { httpInvoke } from './invoke-http';
 import { startGateway, type Gateway } from './server';
 
@@ -86,12 +87,14 @@ const main = async (): Promise<void> => {
   const urls = await ensureServices();
   const applied = applyServiceUrls(urls);
   log.info({ applied }, 'backing services ready');
+  // Before the functions load: a local SMTP sink and SMS peer when none is configured.
+  const mailbox = await startDevMailbox(log);
 
   const stack = loadStack(STACK_PATH);
   await buildIfStale(stack, log);
   await provision(log);
 
-  const gateway = await startGateway({ stackPath: STACK_PATH, logger: log });
+  const gateway = await startGateway({ stackPath: STACK_PATH, logger: log, ...(mailbox ? { extraRoutes: mailbox.routes } : {}) });
   const invoke = httpInvoke(gateway.url);
   const secret = process.env.CONNECTOR_SECRET;
   const connector = await startConnector({ stack, invoke, kafka: await kafka(), log, ...(secret ? { secret } : {}) });
@@ -107,6 +110,7 @@ const main = async (): Promise<void> => {
     cron.stop();
     await Promise.allSettled([connector.stop(), outbox.stop()]);
     await gateway.close();
+    await mailbox?.stop();
     await closeConnections();
     process.exit(0);
   };

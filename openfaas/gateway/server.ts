@@ -43,6 +43,8 @@ export interface GatewayOptions {
   /** `/asyncapi.json`: the event catalogue's document for this stack by default; false for none. */
   asyncApi?: (() => unknown) | false;
   logger?: Logger;
+  /** Extra read-only JSON routes (GET), by exact path, e.g. `/dev/mailbox` from `npm start` (dev-mailbox.ts). */
+  extraRoutes?: Record<string, () => unknown>;
 }
 
 export interface Gateway {
@@ -66,6 +68,7 @@ interface GatewayState {
   failureLogs: Map<string, (error: unknown) => void>;
   openapi: () => OpenApiDocument;
   asyncApi?: () => unknown;
+  extraRoutes?: Record<string, () => unknown>;
 }
 
 const jsonReply = (status: number, value: unknown): Reply => ({
@@ -172,8 +175,11 @@ const systemReply = async (state: GatewayState, route: GatewayRoute): Promise<Re
 };
 
 const handle = async (state: GatewayState, req: IncomingMessage, res: ServerResponse): Promise<void> => {
-  const route = parseRoute(req.method ?? 'GET', splitUrl(req.url).pathname);
+  const { pathname } = splitUrl(req.url);
+  const route = parseRoute(req.method ?? 'GET', pathname);
   if (route.kind === 'invoke') return invoke(state, route, req, res);
+  const extra = route.kind === 'unknown' && (req.method === 'GET' || req.method === 'HEAD') ? state.extraRoutes?.[pathname] : undefined;
+  if (extra) return writeReply(req, res, jsonReply(200, await extra()));
   writeReply(req, res, await systemReply(state, route));
 };
 
@@ -223,6 +229,7 @@ export const startGateway = async (options: GatewayOptions = {}): Promise<Gatewa
     failureLogs: new Map([...functions.keys()].map((name) => [name, (error: unknown) => log.error({ err: error, function: name }, 'function failed')])),
     openapi: lazy(() => generateOpenApi(operationEntries(functions), { serverUrl: url, ...(version ? { version } : {}) })),
     ...(options.asyncApi === false ? {} : { asyncApi: lazy(options.asyncApi ?? (() => asyncApiDocument(stack))) }),
+    ...(options.extraRoutes ? { extraRoutes: options.extraRoutes } : {}),
   };
   server.on('request', (req: IncomingMessage, res: ServerResponse) => {
     handle(state, req, res).catch((error: unknown) => {

@@ -70,15 +70,21 @@ export interface CaptureOptions {
   maxMessages?: number;
 }
 
+interface Observed<T> {
+  /** Called with each message as it is captured. */
+  onMessage?: (message: T) => void;
+}
+
 const DEFAULT_WAIT_MS = 10_000;
 
-const makeCapture = <T>(describe: (message: T) => string, maxMessages = Infinity) => {
+const makeCapture = <T>(describe: (message: T) => string, { maxMessages = Infinity, onMessage }: CaptureOptions & Observed<T>) => {
   const messages: T[] = [];
   const arrivals = new EventEmitter();
   const push = (message: T): void => {
     messages.push(message);
     if (messages.length > maxMessages) messages.splice(0, messages.length - maxMessages);
     arrivals.emit('message', message);
+    onMessage?.(message);
   };
   const waitFor = (predicate: (message: T) => boolean = () => true, timeoutMs = DEFAULT_WAIT_MS): Promise<T> => {
     const found = messages.find(predicate);
@@ -119,9 +125,9 @@ const listen = (
   });
 
 /** A real SMTP server that accepts every message (unless told to refuse) and keeps it parsed. */
-export const startSmtpCapture = async (options: CaptureOptions = {}): Promise<SmtpCapture> => {
+export const startSmtpCapture = async (options: CaptureOptions & Observed<CapturedMail> = {}): Promise<SmtpCapture> => {
   const host = options.host ?? '127.0.0.1';
-  const { capture, push } = makeCapture<CapturedMail>((m) => `${m.to.join(',')} "${m.subject}"`, options.maxMessages);
+  const { capture, push } = makeCapture<CapturedMail>((m) => `${m.to.join(',')} "${m.subject}"`, options);
   let refusing: number | false = false;
   const refusal = (code: number) => Object.assign(new Error(`Refused by the test mailbox (${code})`), { responseCode: code });
 
@@ -180,7 +186,7 @@ const reply = (res: ServerResponse, status: number, body: unknown): void => {
   res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
 };
 
-export interface SmsPeerOptions extends CaptureOptions {
+export interface SmsPeerOptions extends CaptureOptions, Observed<CapturedSms> {
   /** The bearer key the peer expects; random by default. */
   apiKey?: string;
 }
@@ -192,7 +198,7 @@ export interface SmsPeerOptions extends CaptureOptions {
 export const startSmsPeer = async (options: SmsPeerOptions = {}): Promise<SmsPeer> => {
   const host = options.host ?? '127.0.0.1';
   const apiKey = options.apiKey ?? randomBytes(18).toString('base64url');
-  const { capture, push } = makeCapture<CapturedSms>((m) => `${m.to} "${m.text.slice(0, 40)}"`, options.maxMessages);
+  const { capture, push } = makeCapture<CapturedSms>((m) => `${m.to} "${m.text.slice(0, 40)}"`, options);
   let failing: number | false = false;
   let unauthorized = 0;
   let sequence = 0;
@@ -245,7 +251,7 @@ export interface Mailbox {
 }
 
 /** Both peers at once. */
-export const startMailbox = async (options: SmsPeerOptions = {}): Promise<Mailbox> => {
+export const startMailbox = async (options: CaptureOptions & { apiKey?: string } = {}): Promise<Mailbox> => {
   const [smtp, sms] = await Promise.all([startSmtpCapture(options), startSmsPeer(options)]);
   return {
     smtp,
