@@ -69,3 +69,39 @@ export const coldStart = async (handlerPath: string, port: number, probe: { meth
     await stop(child);
   }
 };
+
+/** A free loopback port, as the OS hands one out. */
+export const freePort = (): Promise<number> =>
+  new Promise((resolve, reject) => {
+    const server = http.createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+
+/**
+ * One bundle served by the node20-middy template server, as in its pod (one process, one
+ * module instance); resolves once its health route answers.
+ */
+export const startTemplate = async (handlerPath: string, env: Record<string, string>): Promise<{ child: ChildProcess; port: number }> => {
+  const port = await freePort();
+  const child = spawn(process.execPath, [path.join(ROOT, 'openfaas/template/node20-middy/index.js')], {
+    env: { ...process.env, ...env, HANDLER_PATH: handlerPath, http_port: String(port) },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    try {
+      if ((await request(`http://127.0.0.1:${port}/_/health`)).status === 200) return { child, port };
+    } catch {
+      if (child.exitCode !== null) throw new Error(`${handlerPath} exited during start`);
+      if (Date.now() > deadline) {
+        await stop(child);
+        throw new Error(`${handlerPath} did not start within 30 s`);
+      }
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  }
+};

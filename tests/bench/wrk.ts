@@ -36,9 +36,17 @@ export const wrk = async (
   binary: string,
   url: string,
   headers: Record<string, string>,
-  opts: { connections: number; seconds: number },
+  opts: { connections: number; seconds: number; /** A wrk Lua script (e.g. one that sets headers per request). */ script?: string },
 ): Promise<LoadResult> => {
-  const args = ['-t1', `-c${opts.connections}`, `-d${opts.seconds}s`, '--latency', ...Object.entries(headers).flatMap(([k, v]) => ['-H', `${k}: ${v}`]), url];
+  const args = [
+    '-t1',
+    `-c${opts.connections}`,
+    `-d${opts.seconds}s`,
+    '--latency',
+    ...(opts.script ? ['-s', opts.script] : []),
+    ...Object.entries(headers).flatMap(([k, v]) => ['-H', `${k}: ${v}`]),
+    url,
+  ];
   const result = parseWrk(await run(binary, args));
   if (result.non2xx > 0 || result.errors > 0) throw new Error(`${url}: ${result.non2xx} non-2xx answers and ${result.errors} socket errors under load`);
   return result;
