@@ -59,6 +59,8 @@ export interface MessageStore {
   list(tenantId: string, filter: MessageFilter, page: { before?: string; limit: number }): Promise<MessageRecord[]>;
 }
 
+const DUPLICATE_KEY = 11000;
+
 const toStoredTemplate = (doc: TemplateDocument): StoredTemplate => ({
   tenantId: doc.tenantId,
   key: doc.key,
@@ -95,11 +97,14 @@ export const mongoTemplateStore = (model: Model<TemplateDocument>): TemplateStor
       updatedBy: userId,
       ...Object.fromEntries(Object.entries(optional).filter(([, v]) => v !== undefined)),
     };
-    const result = await model.findOneAndUpdate(
-      { _id: templateIdOf(tenantId, key, channel, locale), tenantId },
-      { $set: set, ...(Object.keys(unset).length ? { $unset: unset } : {}), $inc: { version: 1 }, $setOnInsert: { createdAt: now } },
-      { upsert: true, new: true, lean: true, includeResultMetadata: true },
-    );
+    const write = () =>
+      model.findOneAndUpdate(
+        { _id: templateIdOf(tenantId, key, channel, locale), tenantId },
+        { $set: set, ...(Object.keys(unset).length ? { $unset: unset } : {}), $inc: { version: 1 }, $setOnInsert: { createdAt: now } },
+        { upsert: true, new: true, lean: true, includeResultMetadata: true },
+      );
+    // Two first writes racing: one inserts, the other's insert hits the key and runs again as an update.
+    const result = await write().catch((error: { code?: number }) => (error.code === DUPLICATE_KEY ? write() : Promise.reject(error)));
     const doc = result.value as TemplateDocument | null;
     if (!doc) throw new Error(`template upsert of ${key}/${channel} returned no document`);
     return { template: toStoredTemplate(doc), created: result.lastErrorObject?.updatedExisting === false };
@@ -142,8 +147,6 @@ const toDocument = ({ id, createdAt, updatedAt, sentAt, ...rest }: MessageRecord
   updatedAt: new Date(updatedAt),
   sentAt: sentAt ? new Date(sentAt) : null,
 });
-
-const DUPLICATE_KEY = 11000;
 
 export const mongoMessageStore = (model: Model<MessageDocument>): MessageStore => ({
   async get(tenantId, id) {

@@ -53,6 +53,13 @@ describe('notification template and message handlers on FerretDB', () => {
     expect(listed.body.items[0]).not.toHaveProperty('html');
   });
 
+  it('concurrent first writes of one template all succeed, one of them creating it', async () => {
+    const tenant = `t-${uuidv7()}`;
+    const replies = await Promise.all(Array.from({ length: 6 }, (_, n) => put(tenant, '/login-2fa/sms', { text: `${n}: {{code}}` })));
+    expect(replies.map((r) => r.status).sort()).toEqual([200, 200, 200, 200, 200, 201]);
+    expect((await list(tenant)).body.items).toHaveLength(1);
+  });
+
   it('refuses a broken template with 422 and stores nothing', async () => {
     const tenant = `t-${uuidv7()}`;
     const broken = [
