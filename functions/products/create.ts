@@ -6,7 +6,11 @@ import { product, productInput, type Product, type ProductInput } from './schema
 
 // Schemas: `productInput` in, `product` out (./schemas).
 
-/** Creates a product and its `created` event in one document write. */
+/**
+ * Creates a product and its `created` event in one document write, within the tenant's plan:
+ * one product of its allowance is reserved first (403 `plan_limit_exceeded` past the limit,
+ * nothing written) and given back if the write fails.
+ */
 export const makeCreateProduct =
   (deps: ProductDeps) =>
   async (input: ProductInput, actor: { tenantId: string; userId: string }): Promise<Product> => {
@@ -17,7 +21,13 @@ export const makeCreateProduct =
       data: created,
       source: 'products-create',
     });
-    await deps.store.insert(created, [event]);
+    await deps.quota.reserve(actor.tenantId);
+    try {
+      await deps.store.insert(created, [event]);
+    } catch (error) {
+      await deps.quota.release(actor.tenantId);
+      throw error;
+    }
     deps.nudge(created.id);
     return created;
   };
@@ -32,7 +42,7 @@ export default defineHttp(
     idempotent: true,
     request: { body: productInput },
     response: { status: 201, schema: product, description: 'The created product' },
-    errors: [409, 422],
+    errors: [403, 409, 422],
   },
   async ({ body, actor }) => {
     const created = await makeCreateProduct(await productDeps())(body, actor);

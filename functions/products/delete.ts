@@ -7,7 +7,11 @@ import { idParams, ifMatchHeaders } from './schemas';
 
 // Schemas: `idParams` and `If-Match` in; 204 out.
 
-/** Soft-deletes a product at the version the client last read. */
+/**
+ * Soft-deletes a product at the version the client last read, and gives its place in the
+ * plan's allowance back. Once the delete is written, a failed release does not fail the
+ * request: the count stays one high, the safe side, until a recount.
+ */
 export const makeDeleteProduct =
   (deps: ProductDeps) =>
   async (tenantId: string, id: string, expectedVersion: number): Promise<void> => {
@@ -24,6 +28,7 @@ export const makeDeleteProduct =
       throw new PreconditionFailedError('The product changed while it was being deleted; read it again.');
     }
     deps.nudge(id);
+    await deps.quota.release(tenantId).catch(() => undefined);
   };
 
 export default defineHttp(

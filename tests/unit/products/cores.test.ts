@@ -1,4 +1,5 @@
 import { describe, expect, it, vi } from 'vitest';
+import { PlanLimitError } from '../../../layers/errors';
 import { makeCreateProduct } from '../../../functions/products/create';
 import { makeDeleteProduct } from '../../../functions/products/delete';
 import type { ProductDeps } from '../../../functions/products/deps';
@@ -18,16 +19,32 @@ const actor = { tenantId: 't1', userId: 'u1' };
 const input = (overrides: Record<string, unknown> = {}) =>
   productInput.parse({ storeId: 's1', name: 'Linen Shirt', price: { amount: 1000, currency: 'USD' }, status: 'active', ...overrides });
 
-const setup = () => {
+/** A tenant's product allowance: `limit` per tenant, counted like layers/plans/quota.ts counts it. */
+const memoryQuota = (limit = 100) => {
+  const used = new Map<string, number>();
+  return {
+    used,
+    reserve: vi.fn(async (tenantId: string) => {
+      const count = used.get(tenantId) ?? 0;
+      if (count + 1 > limit) throw new PlanLimitError('products', limit, 'FREE');
+      used.set(tenantId, count + 1);
+    }),
+    release: vi.fn(async (tenantId: string) => void used.set(tenantId, Math.max(0, (used.get(tenantId) ?? 0) - 1))),
+  };
+};
+
+const setup = (limit?: number) => {
   const { store, rows } = memoryProductStore();
   let counter = 0;
+  const quota = memoryQuota(limit);
   const deps: ProductDeps = {
     store,
     newId: () => `0190a0a0-0000-7000-8000-${String(++counter).padStart(12, '0')}`,
     now: () => new Date('2026-11-25T10:00:00.000Z'),
     nudge: vi.fn(),
+    quota,
   };
-  return { deps, rows, store };
+  return { deps, rows, store, quota };
 };
 
 describe('products write cores', () => {
@@ -83,6 +100,56 @@ describe('products write cores', () => {
     expect(deps.nudge).toHaveBeenLastCalledWith(created.id);
     expect(deps.nudge).toHaveBeenCalledTimes(2);
     await expect(makeDeleteProduct(deps)('t1', created.id, 2)).rejects.toMatchObject({ status: 404 });
+  });
+});
+
+describe('products plan quota', () => {
+  it("counts each product created against the tenant's allowance and refuses past it, writing nothing", async () => {
+    const { deps, rows, quota } = setup(2);
+    await makeCreateProduct(deps)(input(), actor);
+    await makeCreateProduct(deps)(input(), actor);
+    await expect(makeCreateProduct(deps)(input(), actor)).rejects.toMatchObject({
+      status: 403,
+      code: 'plan_limit_exceeded',
+      extras: { limit: { resource: 'products', max: 2, plan: 'FREE' } },
+    });
+    expect(rows.size).toBe(2);
+    expect(quota.used.get('t1')).toBe(2);
+    expect(deps.nudge).toHaveBeenCalledTimes(2);
+    // Another tenant has its own allowance.
+    await makeCreateProduct(deps)(input(), { tenantId: 't2', userId: 'u2' });
+  });
+
+  it('gives the reservation back when the write fails', async () => {
+    const { deps, store, quota } = setup(5);
+    vi.spyOn(store, 'insert').mockRejectedValueOnce(new Error('mongo down'));
+    await expect(makeCreateProduct(deps)(input(), actor)).rejects.toThrow('mongo down');
+    expect(quota.reserve).toHaveBeenCalledOnce();
+    expect(quota.release).toHaveBeenCalledWith('t1');
+    expect(quota.used.get('t1')).toBe(0);
+  });
+
+  it('reserves nothing for a request its own rules refuse', async () => {
+    const { deps, quota } = setup(5);
+    const twice = [
+      { sku: 'A', name: 'a', attributes: {} },
+      { sku: 'A', name: 'b', attributes: {} },
+    ];
+    await expect(makeCreateProduct(deps)(input({ variants: twice }), actor)).rejects.toMatchObject({ status: 409 });
+    expect(quota.reserve).not.toHaveBeenCalled();
+  });
+
+  it('releases on delete, and only for a delete that happened; a failed release does not undo the delete', async () => {
+    const { deps, store, quota } = setup(1);
+    const created = await makeCreateProduct(deps)(input(), actor);
+    await expect(makeDeleteProduct(deps)('t1', created.id, 2)).rejects.toMatchObject({ status: 412 });
+    expect(quota.release).not.toHaveBeenCalled();
+    await makeDeleteProduct(deps)('t1', created.id, 1);
+    expect(quota.used.get('t1')).toBe(0);
+    const next = await makeCreateProduct(deps)(input(), actor);
+    quota.release.mockRejectedValueOnce(new Error('redis down'));
+    await makeDeleteProduct(deps)('t1', next.id, 1);
+    expect(await store.get('t1', next.id)).toBeUndefined();
   });
 });
 
