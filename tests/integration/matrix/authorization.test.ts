@@ -36,6 +36,7 @@ import {
   leakedMarkers,
   loadFixtureFactory,
   loadFunctions,
+  prepareFixtureEnvironments,
   requestIssues,
   rolesBelow,
   type MatrixFunction,
@@ -45,10 +46,11 @@ import type { MatrixContext, OperationFixture, OperationRequest, ServiceFixtures
 // A and B are unprovisioned tenants; ENTERPRISE lifts plan limits so fixtures can create what they need.
 process.env.UNPROVISIONED_TENANT_PLAN = 'ENTERPRISE';
 const sign = await useTestKeys();
+const files = fixtureFiles();
+const teardowns = await prepareFixtureEnvironments(files.values());
 const functions = await loadFunctions(loadStack(path.join(ROOT, 'stack.yml')));
 const httpFunctions = functions.filter((fn) => fn.operation);
 const byName = new Map(functions.map((fn) => [fn.name, fn]));
-const files = fixtureFiles();
 const services = [...new Set(httpFunctions.map((fn) => fn.service))];
 
 const tenantA = `mx-a-${uuidv7()}`;
@@ -75,7 +77,10 @@ const context: MatrixContext = {
 const built = new Map<string, ServiceFixtures>();
 const entryOf = (fn: MatrixFunction): OperationFixture | undefined => built.get(fn.service)?.operations[fn.name];
 
-afterAll(closeConnections);
+afterAll(async () => {
+  await closeConnections();
+  for (const teardown of teardowns) await teardown();
+});
 
 describe.each(services)('two-tenant authorization matrix: %s', (service) => {
   const operations = httpFunctions.filter((fn) => fn.service === service);

@@ -1,13 +1,16 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { ROLES, ROLE_LEVEL, type Role } from '../../../layers/auth/types';
+import { attributesOf, toHeaders } from '../../../layers/events/cloudevent';
+import type { OutboxEntry } from '../../../layers/events/envelope';
+import { sign } from '../../../layers/events/http-binding';
 import type { HttpOperation } from '../../../layers/http/define';
 import type { OpenFaasHandler } from '../../../layers/http/openfaas';
 import { isHttpOperation } from '../../../openfaas/gateway/functions';
-import { resolveHandler } from '../../../openfaas/template/node20-middy/adapter';
+import { invokeHandler, resolveHandler } from '../../../openfaas/template/node20-middy/adapter';
 import { stackFunctions, topicsOf, type Stack } from '../../../triggers/stack';
 import { invoke } from '../support/invoke';
-import type { FixtureFactory, OperationRequest, Reply } from './types';
+import type { FixtureEnvironment, FixtureFactory, OperationRequest, Reply } from './types';
 
 export const ROOT = path.resolve(__dirname, '../../..');
 export const FIXTURES_DIR = path.join(__dirname, 'fixtures');
@@ -53,6 +56,16 @@ export const fixtureFiles = (): Map<string, string> =>
       .filter((file) => file.endsWith('.ts'))
       .map((file) => [path.basename(file, '.ts'), path.join(FIXTURES_DIR, file)]),
   );
+
+/** Runs every fixture module's `environment` (before function modules load); resolves to their teardowns. */
+export const prepareFixtureEnvironments = async (files: Iterable<string>): Promise<(() => Promise<void>)[]> => {
+  const teardowns: (() => Promise<void>)[] = [];
+  for (const file of files) {
+    const mod = (await import(file)) as { environment?: FixtureEnvironment };
+    if (mod.environment) teardowns.push(await mod.environment());
+  }
+  return teardowns;
+};
 
 export const loadFixtureFactory = async (file: string): Promise<FixtureFactory> => {
   const mod = (await import(file)) as { default?: FixtureFactory };
@@ -114,6 +127,19 @@ export const leakedMarkers = (reply: Reply, markers: string[], request: Operatio
   const seen = JSON.stringify(reply.body ?? null) + JSON.stringify(reply.headers);
   const sent = JSON.stringify(request);
   return markers.filter((marker) => marker.length > 0 && seen.includes(marker) && !sent.includes(marker));
+};
+
+/**
+ * Delivers an event to a consumer module as the trigger connector does: a binary-mode
+ * CloudEvent POST with the topic named, signed when CONNECTOR_SECRET is set. Throws unless
+ * the consumer answers 200, so a fixture never builds on an event that was not taken.
+ */
+export const deliverEvent = async (consumerModule: unknown, entry: OutboxEntry): Promise<void> => {
+  const headers: Record<string, string> = { ...toHeaders(attributesOf(entry), 'ce-'), 'x-topic': entry.topic };
+  const secret = process.env.CONNECTOR_SECRET;
+  if (secret) headers['x-connector-signature'] = sign(secret, entry.id, entry.data);
+  const reply = await invokeHandler(resolveHandler(consumerModule), { method: 'POST', path: '/', headers, query: {}, body: entry.data });
+  if (reply.status !== 200) throw new Error(`${entry.type} to its consumer answered ${reply.status} ${reply.body.toString()}`);
 };
 
 /** A one-line description of a reply for assertion messages. */

@@ -78,3 +78,11 @@ export interface MatrixContext {
 }
 
 export type FixtureFactory = (context: MatrixContext) => Promise<ServiceFixtures>;
+
+/**
+ * Optional export `environment` of a fixture module: runs before any function module loads
+ * (they read their configuration at load), e.g. to start a local peer and name it in an
+ * environment variable. Returns its teardown. Fixture modules must therefore not import
+ * function modules at their top level; import them inside the factory.
+ */
+export type FixtureEnvironment = () => Promise<() => Promise<void>>;
