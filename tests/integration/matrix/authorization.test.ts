@@ -8,7 +8,8 @@
  *   valid request is sent when there is one.
  * - BOLA, from the service's fixtures (tenant A's real resources, created through the API): tenant
  *   B's owner sends A's valid request. An operation that targets A's ids → 403/404; a list, search,
- *   query or report → 2xx showing none of A's data; a create → only B's data. In every case no
+ *   query or report → 2xx showing none of A's data; an operation on the caller's own tenant (a
+ *   create, the tenant's own settings) → only B's data. In every case no
  *   marker of A's (ids, hashes) appears in B's reply and A's data reads back the same. B stating
  *   A's tenant (`x-tenant-id`) → 403 `tenant_mismatch`. A positive control, last, proves the same
  *   request succeeds for tenant A's role at the operation's minimum, so every refusal can fail.

@@ -30,7 +30,8 @@ export interface Reply<T = unknown> {
  * How an operation relates to tenant A's data, which decides what tenant B's owner must get:
  * - `target`: it takes ids of A's (path, query or body) → 403 or 404, nothing read or changed;
  * - `collection`: a list, search, query or report of the caller's tenant → 2xx that shows none of A's data;
- * - `create`: it creates in the caller's own tenant and names nothing of A's → whatever B gets, A is unchanged;
+ * - `own`: it acts only in the caller's own tenant (creates there, or reads or changes the caller's own
+ *   tenant, user or settings) and names nothing of A's → whatever B gets, it shows nothing of A's and A is unchanged;
  * - `platform`: an operators' operation across tenants (auth 'platform'): no tenant role reaches it,
  *   which BFLA proves for every tenant role up to owner; the positive control uses a platform token;
  * - `public`: no token at all (auth 'public'): outside BFLA and token-based BOLA; `reason` says how
@@ -43,7 +44,7 @@ export type Access =
       /** Whether a reply shows A's data; by default, whether it contains one of A's markers. */
       showsTenantA?: (body: unknown) => boolean;
     }
-  | { kind: 'create' }
+  | { kind: 'own' }
   | { kind: 'platform' }
   | { kind: 'public'; reason: string };
 
