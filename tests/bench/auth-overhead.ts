@@ -40,8 +40,8 @@ end
  * Token verification overhead on products-get: the real bundle with a bearer token whose
  * verification is cached (warm) or never cached (cold: every request a token not seen for
  * 20,000 requests), against the same function built without the auth layer (no-auth-bundle.ts:
- * the same stack and core with the actor set directly). Each variant is one template server
- * process, as in its pod; the variants are loaded in turn, never at once, in alternating rounds.
+ * the same stack and core with the actor set directly). Each variant is its own template server
+ * process, as in its pod; they are loaded in turn, never at once, in rounds of alternating order.
  */
 export const tokenVerificationOverhead = async (
   env: Record<string, string>,
@@ -86,17 +86,16 @@ export const tokenVerificationOverhead = async (
     await stop(creator.child);
   }
 
-  const withAuth = await startTemplate(bundle('products-get'), serverEnv);
+  // Three processes: the cold run's 10,000 cached tokens must not weigh on the warm instance's heap.
   const withoutAuth = await startTemplate(noAuthBundle, serverEnv);
+  const warmServer = await startTemplate(bundle('products-get'), serverEnv);
+  const coldServer = await startTemplate(bundle('products-get'), serverEnv);
   const binary = await ensureWrk();
   try {
     const urlOf = (port: number) => `http://127.0.0.1:${port}/${id}`;
-    for (const [name, port] of [
-      ['with auth', withAuth.port],
-      ['without auth', withoutAuth.port],
-    ] as const) {
-      const reply = await request(urlOf(port), { headers: { authorization: `Bearer ${warmToken}` } });
-      if (reply.status !== 200) throw new Error(`products-get ${name} answered ${reply.status}: ${reply.body}`);
+    for (const server of [withoutAuth, warmServer, coldServer]) {
+      const reply = await request(urlOf(server.port), { headers: { authorization: `Bearer ${warmToken}` } });
+      if (reply.status !== 200) throw new Error(`products-get answered ${reply.status}: ${reply.body}`);
     }
     const load = async (port: number, script: string) => {
       await refillTenantBucket(env.REDIS_URL!, tenantId);
@@ -104,16 +103,19 @@ export const tokenVerificationOverhead = async (
     };
     const variants = {
       bare: () => load(withoutAuth.port, warmScript),
-      warm: () => load(withAuth.port, warmScript),
-      cold: () => load(withAuth.port, coldScript),
+      warm: () => load(warmServer.port, warmScript),
+      cold: () => load(coldServer.port, coldScript),
     };
+    type Variant = keyof typeof variants;
+    const order = Object.keys(variants) as Variant[];
     shape.log(`token verification: ${shape.rounds} rounds of ${shape.seconds}s at ${shape.concurrency} connections, without auth / warm cache / cold cache`);
-    for (const run of Object.values(variants)) await run(); // JIT and connections warm before measuring
-    const runs: Record<keyof typeof variants, LoadResult[]> = { bare: [], warm: [], cold: [] };
+    for (const name of order) await variants[name](); // JIT and connections warm before measuring
+    const runs: Record<Variant, LoadResult[]> = { bare: [], warm: [], cold: [] };
+    // Every other round in reverse order, so a drift of the machine's speed weighs on all three alike.
     for (let round = 0; round < shape.rounds; round += 1) {
-      for (const [name, run] of Object.entries(variants) as [keyof typeof variants, () => Promise<LoadResult>][]) runs[name].push(await run());
+      for (const name of round % 2 === 0 ? order : [...order].reverse()) runs[name].push(await variants[name]());
     }
-    const med = (key: 'p50' | 'rps', which: keyof typeof variants) => median(runs[which].map((r) => r[key]));
+    const med = (key: 'p50' | 'rps', which: Variant) => median(runs[which].map((r) => r[key]));
     return [
       compare('products-get p50, token verified (warm cache) vs without the auth layer', med('p50', 'warm'), med('p50', 'bare'), { max: 1.1 }, 'ms'),
       compare('products-get p50, token verified (cold cache) vs without the auth layer', med('p50', 'cold'), med('p50', 'bare'), { max: 1.1 }, 'ms'),
@@ -121,7 +123,7 @@ export const tokenVerificationOverhead = async (
       compare('products-get throughput, token verified (cold cache) vs without the auth layer', med('rps', 'cold'), med('rps', 'bare'), { min: 0.9 }, 'req/s'),
     ];
   } finally {
-    await Promise.all([stop(withAuth.child), stop(withoutAuth.child)]);
+    await Promise.all([stop(withoutAuth.child), stop(warmServer.child), stop(coldServer.child)]);
     fs.rmSync(work, { recursive: true, force: true });
   }
 };

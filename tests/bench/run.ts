@@ -30,6 +30,8 @@ const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 2);
 const COLD_RUNS = Number(process.env.BENCH_COLD_RUNS ?? 5);
 const LATENCY_SAMPLES = Number(process.env.BENCH_LATENCY_SAMPLES ?? 60);
 const LOGIN_SAMPLES = Number(process.env.BENCH_LOGIN_SAMPLES ?? 30);
+/** A few per cent is the figure: more, alternating rounds than the other load benches, so noise averages out. */
+const AUTH_ROUNDS = Number(process.env.BENCH_AUTH_ROUNDS ?? 5);
 /** The identity service's production default (functions/auth/config.ts); login and the bare compare both use it. */
 const BCRYPT_COST = process.env.BENCH_BCRYPT_COST ?? '12';
 
@@ -247,7 +249,7 @@ const main = async (): Promise<void> => {
   const notes: string[] = [];
   if (groups.has('products-get')) results.push(...(await productsGet(env, token, tenantId)));
   if (groups.has('token-verification')) {
-    results.push(...(await tokenVerificationOverhead(env, signer, tenantId, { concurrency: CONCURRENCY, seconds: DURATION_S, rounds: ROUNDS, log })));
+    results.push(...(await tokenVerificationOverhead(env, signer, tenantId, { concurrency: CONCURRENCY, seconds: DURATION_S, rounds: AUTH_ROUNDS, log })));
   }
   if (groups.has('auth-login')) {
     const login = await authLogin(env, urls.kafkaBrokers, LOGIN_SAMPLES, log);
