@@ -3,7 +3,7 @@ import { defineHttp } from '../../layers/http/define';
 import { etagOf, versionFromEtag } from '../products/rules';
 import { storeDeps, type StoreDeps } from './deps';
 import { storeUpdated } from './events';
-import { assertVersion, domainTaken, normaliseHostname, snapshotOf, toStore, withDomain } from './rules';
+import { DOMAIN_ROLE, assertVersion, domainTaken, normaliseHostname, snapshotOf, toStore, withDomain } from './rules';
 import { domainBody, idParams, ifMatchHeaders, store, type Store } from './schemas';
 
 // Schemas: `domainBody` ({ domain: hostname | null }), `idParams`, `If-Match` header in; `store` out,
@@ -82,7 +82,7 @@ export default defineHttp(
       'Admins and above. Answers the store with `domainChallenge`: publish that TXT record, then call stores-domain-verify. ' +
       '409 `domain_taken` when another store (of any tenant) holds the domain. Changing the domain resets verification.',
     tags: ['stores'],
-    auth: 'admin',
+    auth: DOMAIN_ROLE,
     request: { params: idParams, headers: ifMatchHeaders, body: domainBody },
     response: { status: 200, schema: store, description: 'The store with its domain and the challenge to publish' },
     errors: [404, 409, 412],

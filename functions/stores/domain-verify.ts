@@ -3,7 +3,17 @@ import { defineHttp } from '../../layers/http/define';
 import { etagOf } from '../products/rules';
 import { configuredResolver, storeDeps, type DomainResolver, type StoreDeps } from './deps';
 import { domainVerified, storeUpdated } from './events';
-import { challengeMismatch, challengeNotFound, challengeRecord, lookupFailure, markVerified, matchesChallenge, snapshotOf, toStore } from './rules';
+import {
+  DOMAIN_ROLE,
+  challengeMismatch,
+  challengeNotFound,
+  challengeRecord,
+  lookupFailure,
+  markVerified,
+  matchesChallenge,
+  snapshotOf,
+  toStore,
+} from './rules';
 import { idParams, store, type Store } from './schemas';
 
 // Schemas: `idParams` in (no body); `store` out.
@@ -60,7 +70,7 @@ export default defineHttp(
       'Admins and above. 422 `domain_challenge_not_found` (no TXT record) or `domain_challenge_mismatch` (records without the token): nothing changes. ' +
       '503 `dns_unavailable` with Retry-After when the resolver fails. 409 `domain_not_set`.',
     tags: ['stores'],
-    auth: 'admin',
+    auth: DOMAIN_ROLE,
     request: { params: idParams },
     response: { status: 200, schema: store, description: 'The store, verified' },
     errors: [404, 409, 422, 503],

@@ -2,7 +2,7 @@ import { NotFoundError } from '../../layers/errors';
 import { defineHttp } from '../../layers/http/define';
 import { etagOf } from '../products/rules';
 import { storeRepository, type StoreRepository } from './repository';
-import { toStore } from './rules';
+import { forViewer, toStore } from './rules';
 import { idParams, store, type Store } from './schemas';
 
 // Schemas: `idParams` in, `store` out (./schemas).
@@ -28,8 +28,8 @@ export default defineHttp(
     response: { status: 200, schema: store, description: 'The store, with its ETag' },
     errors: [404],
   },
-  async ({ params, tenantId }) => {
-    const found = await makeGetStore({ stores: await storeRepository() })(tenantId, params.id);
+  async ({ params, tenantId, actor }) => {
+    const found = forViewer(await makeGetStore({ stores: await storeRepository() })(tenantId, params.id), actor);
     return { body: found, headers: { etag: etagOf(found.version), 'cache-control': 'private, max-age=0, must-revalidate' } };
   },
 );

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { defineHttp } from '../../layers/http/define';
 import { decodeCursor, toPage } from '../products/rules';
 import { storeRepository, type StoreRepository } from './repository';
-import { toStore } from './rules';
+import { forViewer, toStore } from './rules';
 import { page, pageQuery, store, type Store } from './schemas';
 
 const listQuery = z.object({ ...pageQuery }).strict();
@@ -27,5 +27,8 @@ export default defineHttp(
     request: { query: listQuery },
     response: { status: 200, schema: page(store), description: 'A page of stores' },
   },
-  async ({ query, tenantId }) => ({ body: await makeListStores({ stores: await storeRepository() })(tenantId, query) }),
+  async ({ query, tenantId, actor }) => {
+    const listed = await makeListStores({ stores: await storeRepository() })(tenantId, query);
+    return { body: { ...listed, items: listed.items.map((item) => forViewer(item, actor)) } };
+  },
 );

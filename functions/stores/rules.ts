@@ -1,6 +1,8 @@
 import { isIP } from 'node:net';
 import { domainToASCII } from 'node:url';
+import type { Actor } from '../../layers/auth/types';
 import { AppError, ConflictError, PreconditionFailedError, ServiceUnavailableError, UnprocessableError, isAppError } from '../../layers/errors';
+import { hasRole } from '../../layers/rbac';
 import type { Store, StoreInput, StorePatch, Theme, ThemeInput } from './schemas';
 
 /** Pure store rules: no I/O; ids, tokens and the clock are passed in. */
@@ -161,6 +163,12 @@ export const toStore = (s: StoreState): Store => {
   const { challengeToken, ...rest } = s;
   return { ...rest, domainChallenge: s.domain && !s.domainVerified && challengeToken ? challengeRecord(s.domain, challengeToken) : null };
 };
+
+/** Who may set and verify a store's domain, and so sees its pending challenge. */
+export const DOMAIN_ROLE = 'admin' as const;
+
+/** The store as `actor` may see it: the challenge only for those who can act on it. */
+export const forViewer = (store: Store, actor: Actor): Store => (hasRole(actor, DOMAIN_ROLE) ? store : { ...store, domainChallenge: null });
 
 export const assertVersion = (current: StoreState, expected: number): void => {
   if (current.version !== expected) {

@@ -96,7 +96,7 @@ export const store = z.object({
   domain: z.string().nullable(),
   domainVerified: z.boolean(),
   domainVerifiedAt: z.string().nullable(),
-  /** The DNS record to publish while the domain is unverified; null otherwise. */
+  /** The DNS record to publish while the domain is unverified (shown to admins and above); null otherwise. */
   domainChallenge: domainChallenge.nullable(),
   version: z.number().int().positive(),
   createdAt: z.string(),

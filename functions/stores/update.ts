@@ -3,7 +3,7 @@ import { defineHttp } from '../../layers/http/define';
 import { etagOf, versionFromEtag } from '../products/rules';
 import { storeDeps, type StoreDeps } from './deps';
 import { storeUpdated } from './events';
-import { applyPatch, assertVersion, snapshotOf, toStore } from './rules';
+import { applyPatch, assertVersion, forViewer, snapshotOf, toStore } from './rules';
 import { idParams, ifMatchHeaders, store, storePatch, type Store, type StorePatch } from './schemas';
 
 // Schemas: `storePatch` body (name and/or theme parts), `idParams`, `If-Match` header in; `store` out.
@@ -37,8 +37,8 @@ export default defineHttp(
     response: { status: 200, schema: store, description: 'The updated store' },
     errors: [404, 412],
   },
-  async ({ params, headers, body, tenantId }, context) => {
+  async ({ params, headers, body, tenantId, actor }, context) => {
     const updated = await makeUpdateStore(await storeDeps(context.log))(tenantId, params.id, versionFromEtag(headers['if-match']), body);
-    return { body: updated, headers: { etag: etagOf(updated.version) } };
+    return { body: forViewer(updated, actor), headers: { etag: etagOf(updated.version) } };
   },
 );

@@ -63,7 +63,7 @@ const create = async (tenantId: string, body: Record<string, unknown> = { name: 
   expect(reply.status).toBe(201);
   return reply.body;
 };
-const get = async (tenantId: string, id: string) => invoke<StoreBody>(fns.get!, { path: `/${id}`, token: await token(tenantId, ['customer']) });
+const get = async (tenantId: string, id: string, role: Role = 'admin') => invoke<StoreBody>(fns.get!, { path: `/${id}`, token: await token(tenantId, [role]) });
 const setDomain = async (tenantId: string, id: string, version: number, name: string | null) =>
   invoke<StoreBody & { code?: string }>(fns['domain-set']!, {
     method: 'PUT',
@@ -88,7 +88,7 @@ describe('stores handlers on FerretDB and Redis', () => {
     const created = await create(t, { name: 'Atelier Nord', slug: 'nord', theme: { colors: { primary: '#0A0' }, font: 'Lato' } });
     expect(created).toMatchObject({ tenantId: t, slug: 'nord', version: 1, domain: null, theme: { font: 'Lato', colors: { primary: '#00aa00' } } });
 
-    const got = await get(t, created.id);
+    const got = await get(t, created.id, 'customer');
     expect(got).toMatchObject({ status: 200, body: created });
     expect(got.headers.etag).toBe('"1"');
 
@@ -200,6 +200,10 @@ describe('custom domains across tenants', () => {
     });
     expect(setA.body.domainChallenge!.value).toMatch(/^mp-verify=[A-Za-z0-9_-]{32}$/);
     expect(setA.headers.etag).toBe('"2"');
+    // The challenge is for those who can act on it: a customer of the tenant reads the store without it.
+    expect((await get(a, storeA.id, 'customer')).body).toMatchObject({ domain: shared, domainChallenge: null });
+    const asAdmin = await invoke<StoreBody>(fns.get!, { path: `/${storeA.id}`, token: await token(a, ['admin']) });
+    expect(asAdmin.body.domainChallenge).toEqual(setA.body.domainChallenge);
 
     const taken = await setDomain(b, storeB.id, 1, shared);
     expect(taken).toMatchObject({ status: 409, body: { code: 'domain_taken', domain: shared } });

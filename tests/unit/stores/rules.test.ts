@@ -4,6 +4,7 @@ import {
   applyPatch,
   buildStore,
   challengeRecord,
+  forViewer,
   lookupFailure,
   markVerified,
   matchesChallenge,
@@ -147,6 +148,21 @@ describe('store states', () => {
     expect(toStore(verified)).not.toHaveProperty('challengeToken');
     expect(withDomain(verified, 'www.example.com', 'tok2', later)).toMatchObject({ domainVerified: false, domainVerifiedAt: null, challengeToken: 'tok2' });
     expect(withDomain(verified, null, 'unused', later)).toMatchObject({ domain: null, challengeToken: null, domainVerified: false });
+  });
+});
+
+describe('what a viewer sees', () => {
+  const store = toStore(
+    withDomain(buildStore(storeInput.parse({ name: 'A' }), { id: 's1', tenantId: 't1', now: new Date() }), 'shop.example.com', 'tok', new Date()),
+  );
+  const actor = (role: 'customer' | 'manager' | 'admin' | 'owner') => ({ userId: 'u', tenantId: 't1', roles: [role], level: 0 });
+
+  it('shows the pending challenge to admins and above only', () => {
+    expect(forViewer(store, actor('admin'))).toBe(store);
+    expect(forViewer(store, actor('owner')).domainChallenge).toEqual(store.domainChallenge);
+    for (const role of ['customer', 'manager'] as const) {
+      expect(forViewer(store, actor(role))).toEqual({ ...store, domainChallenge: null });
+    }
   });
 });
 
