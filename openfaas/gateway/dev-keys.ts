@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -7,7 +8,10 @@ import { REPO_ROOT } from '../paths';
 /**
  * The local signing key: created once, kept in `.local/dev-keys.json` (git-ignored, mode 600),
  * used by `npm run token` to sign and by the gateway to publish its public half as `JWKS` to
- * the functions. Never used outside local runs: production verifies against JWKS_URL.
+ * the functions and to hand its private half to the identity service (`AUTH_SIGNING_KEYS`), so
+ * tokens from `auth-login` and from `npm run token` verify alike. The file also keeps the local
+ * `SEALING_KEY` (one-time codes in events). Never used outside local runs: production verifies
+ * against JWKS_URL and gets its secrets from the platform.
  */
 /** In the repository's .local/, wherever the command runs from. */
 export const DEFAULT_DEV_KEYS_PATH = path.join(REPO_ROOT, '.local', 'dev-keys.json');
@@ -17,31 +21,69 @@ const isSigningKey = (value: unknown): value is SigningKey => {
   return typeof key?.kid === 'string' && typeof key.privateJwk === 'object' && typeof key.publicJwk === 'object';
 };
 
-export const loadOrCreateDevKey = async (file: string): Promise<SigningKey> => {
-  if (existsSync(file)) {
-    const stored: unknown = JSON.parse(await readFile(file, 'utf8'));
-    if (isSigningKey(stored)) return stored;
-    throw new Error(`${file} is not a dev signing key; delete it to create a new one`);
-  }
-  const key = await generateSigningKey();
+/** The dev key file's content: the signing key, and the sealing key (added to older files on first read). */
+export interface DevSecrets extends SigningKey {
+  /** 32 random bytes, base64url. */
+  sealingKey: string;
+}
+
+const SEALING_KEY = /^[A-Za-z0-9_-]{43}$/;
+
+const writeSecrets = async (file: string, secrets: DevSecrets): Promise<void> => {
   await mkdir(path.dirname(file), { recursive: true });
   // Written then renamed, so a concurrent reader never sees half a key.
   const temporary = `${file}.${process.pid}.tmp`;
-  await writeFile(temporary, `${JSON.stringify(key, null, 2)}\n`, { mode: 0o600 });
+  await writeFile(temporary, `${JSON.stringify(secrets, null, 2)}\n`, { mode: 0o600 });
   await rename(temporary, file);
-  return key;
+};
+
+export const loadOrCreateDevSecrets = async (file: string): Promise<DevSecrets> => {
+  if (existsSync(file)) {
+    const stored: unknown = JSON.parse(await readFile(file, 'utf8'));
+    if (!isSigningKey(stored)) throw new Error(`${file} is not a dev signing key; delete it to create a new one`);
+    const sealingKey = (stored as Partial<DevSecrets>).sealingKey;
+    if (typeof sealingKey === 'string' && SEALING_KEY.test(sealingKey)) return stored as DevSecrets;
+    const completed: DevSecrets = { ...stored, sealingKey: randomBytes(32).toString('base64url') };
+    await writeSecrets(file, completed);
+    return completed;
+  }
+  const secrets: DevSecrets = { ...(await generateSigningKey()), sealingKey: randomBytes(32).toString('base64url') };
+  await writeSecrets(file, secrets);
+  return secrets;
+};
+
+export const loadOrCreateDevKey = async (file: string): Promise<SigningKey> => {
+  const { privateJwk, publicJwk, kid } = await loadOrCreateDevSecrets(file);
+  return { privateJwk, publicJwk, kid };
 };
 
 export const devJwks = (key: SigningKey): string => JSON.stringify(toJwks([key.publicJwk]));
 
+/** The identity service's signing keys from the dev key: a JSON array of one private JWK. */
+export const devSigningKeys = (key: SigningKey): string => JSON.stringify([key.privateJwk]);
+
 /**
- * Sets `JWKS` from the dev key when neither JWKS nor JWKS_URL is configured. Returns a function
- * that undoes it (for tests that start and stop gateways in one process).
+ * Sets, from the dev key file, what the environment does not configure: `JWKS` when neither JWKS
+ * nor JWKS_URL is set, and then also `AUTH_SIGNING_KEYS` (unless set: the identity service must
+ * sign with the key the functions verify with); `SEALING_KEY` when unset. Returns a function that
+ * undoes what it set (for tests that start and stop gateways in one process).
  */
 export const provideDevJwks = async (file: string, env: NodeJS.ProcessEnv = process.env): Promise<() => void> => {
-  if (env.JWKS || env.JWKS_URL) return () => undefined;
-  env.JWKS = devJwks(await loadOrCreateDevKey(file));
+  const provided: string[] = [];
+  const provide = (name: string, value: string) => {
+    env[name] = value;
+    provided.push(name);
+  };
+  const needsJwks = !env.JWKS && !env.JWKS_URL;
+  if (needsJwks || !env.SEALING_KEY) {
+    const secrets = await loadOrCreateDevSecrets(file);
+    if (needsJwks) {
+      provide('JWKS', devJwks(secrets));
+      if (!env.AUTH_SIGNING_KEYS) provide('AUTH_SIGNING_KEYS', devSigningKeys(secrets));
+    }
+    if (!env.SEALING_KEY) provide('SEALING_KEY', secrets.sealingKey);
+  }
   return () => {
-    delete env.JWKS;
+    for (const name of provided) delete env[name];
   };
 };

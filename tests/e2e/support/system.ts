@@ -40,6 +40,11 @@ export interface CallOptions {
 export const startSystem = async () => {
   const key = await generateSigningKey();
   process.env.JWKS = JSON.stringify(toJwks([key.publicJwk]));
+  // auth-login signs with the key the functions verify with; one-time codes are sealed with a key of the run.
+  process.env.AUTH_SIGNING_KEYS = JSON.stringify([key.privateJwk]);
+  process.env.SEALING_KEY = randomBytes(32).toString('base64url');
+  // The identity service's own limits (sign-ins per IP and email, registrations per IP) likewise.
+  process.env.AUTH_RATE_LIMIT_SCALE = '1000';
   process.env.CONNECTOR_SECRET = randomBytes(24).toString('hex');
   process.env.KAFKAJS_NO_PARTITIONER_WARNING = '1';
   // Tests poll from one IP far faster than any client would; rate limits have their own tests.

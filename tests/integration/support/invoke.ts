@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { createTokenSigner, generateSigningKey, toJwks } from '../../../layers/auth';
 import type { Role } from '../../../layers/auth/types';
 import type { OpenFaasHandler } from '../../../layers/http/openfaas';
@@ -12,6 +12,9 @@ import { invokeHandler } from '../../../openfaas/template/node20-middy/adapter';
 export const useTestKeys = async () => {
   const key = await generateSigningKey();
   process.env.JWKS = JSON.stringify(toJwks([key.publicJwk]));
+  // The identity service signs with the same key, and seals one-time codes with a key of the run.
+  process.env.AUTH_SIGNING_KEYS = JSON.stringify([key.privateJwk]);
+  process.env.SEALING_KEY = randomBytes(32).toString('base64url');
   process.env.RATE_LIMIT_CAPACITY = '100000';
   process.env.RATE_LIMIT_REFILL_PER_SECOND = '100000';
   const signer = createTokenSigner({
@@ -21,7 +24,8 @@ export const useTestKeys = async () => {
     audience: 'marketplace-api',
     ttlSeconds: 600,
   });
-  return (tenantId: string, roles: Role[] = ['owner']) => signer.sign({ sub: `user-${tenantId}`, tid: tenantId, roles });
+  const sign = (tenantId: string, roles: Role[] = ['owner']) => signer.sign({ sub: `user-${tenantId}`, tid: tenantId, roles });
+  return Object.assign(sign, { key });
 };
 
 export interface Call {
