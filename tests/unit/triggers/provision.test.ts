@@ -9,13 +9,13 @@ describe('topicConfigs', () => {
     expect(configs).toHaveLength(topics({}).length * 2);
     expect(configs.slice(0, 2)).toEqual([
       {
-        topic: 'products.product.created',
+        topic: 'auth.user.registered',
         numPartitions: 3,
         replicationFactor: 3,
         configEntries: [{ name: 'retention.ms', value: String(EVENT_RETENTION_MS) }],
       },
       {
-        topic: 'products.product.created.dlq',
+        topic: 'auth.user.registered.dlq',
         numPartitions: 3,
         replicationFactor: 3,
         configEntries: [{ name: 'retention.ms', value: String(DLQ_RETENTION_MS) }],
