@@ -54,6 +54,11 @@ export interface OperationFixture {
   request?: () => OperationRequest | Promise<OperationRequest>;
   /** The role of tenant A's positive control; the operation's own minimum by default. */
   controlRole?: Role;
+  /**
+   * The bearer of tenant A's positive control, for operations that act on the calling user
+   * (a real user's token from the identity service); a token of tenant A at `controlRole` by default.
+   */
+  controlToken?: () => Promise<string>;
   /** Reads back what this operation could change of A's; the service's `snapshot` by default. */
   read?: () => Promise<unknown>;
 }
