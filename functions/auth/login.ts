@@ -46,7 +46,7 @@ export const makeLogin =
     const ok = user ? await deps.passwords.verify(input.password, user.passwordHash) : await deps.passwords.verifyNothing(input.password);
     const now = deps.now().getTime();
     const context: SigninContext = { ip: client.ip, userAgent: client.userAgent, device: deviceOf(client.userAgent), source: 'auth-login' };
-    const attempt = { at: now, ip: client.ip, device: context.device, ok };
+    const attempt = { at: now, ip: client.ip, device: context.device, ok, fresh: !user?.knownDevices.includes(context.device) };
 
     if (!ok || !user) {
       const { lockedNow } = await deps.lockout.fail(key, LOCKOUT.maxFailures, LOCKOUT.windowMs, LOCKOUT.lockMs);

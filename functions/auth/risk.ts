@@ -34,10 +34,11 @@ export const assessSignin = ({ attempt, history, knownDevices, failuresBefore }:
   const reasons: RiskReason[] = [];
   const within = (windowMs: number) => [...history.filter((a) => a.at > attempt.at - windowMs && a.at <= attempt.at), attempt];
   const known = new Set(knownDevices);
+  // New when it was seen: a device that signed in since is known now, but was part of the burst.
   const newDevices = new Set(
     within(RISK_RULES.deviceBurst.windowMs)
-      .map((a) => a.device)
-      .filter((device) => !known.has(device)),
+      .filter((a) => a.fresh ?? !known.has(a.device))
+      .map((a) => a.device),
   );
   if (newDevices.size >= RISK_RULES.deviceBurst.distinct) reasons.push('new_device_burst');
   const ips = new Set(within(RISK_RULES.ipChange.windowMs).map((a) => a.ip));

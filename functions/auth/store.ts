@@ -41,6 +41,8 @@ export interface SigninAttempt {
   ip: string;
   device: string;
   ok: boolean;
+  /** The device was not among the user's known devices at the time. */
+  fresh?: boolean;
 }
 
 export interface RiskStore {
