@@ -4,7 +4,8 @@ import path from 'node:path';
 import { createLocalJWKSet, jwtVerify } from 'jose';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../../layers/config';
-import { devJwks, loadOrCreateDevKey, provideDevJwks } from '../../../openfaas/gateway/dev-keys';
+import { writeFileSync } from 'node:fs';
+import { devJwks, loadOrCreateDevKey, loadOrCreateDevSecrets, provideDevJwks } from '../../../openfaas/gateway/dev-keys';
 import { mintDevToken, parseTokenArgs } from '../../../openfaas/gateway/dev-token';
 
 const dir = mkdtempSync(path.join(os.tmpdir(), 'dev-keys-'));
@@ -52,5 +53,30 @@ describe('dev key and token', () => {
     const configured: NodeJS.ProcessEnv = { JWKS_URL: 'https://auth.example/jwks' };
     await provideDevJwks(keysPath, configured);
     expect(configured.JWKS).toBeUndefined();
+  });
+
+  it('hands the identity service the dev key to sign with and a sealing key, unless configured', async () => {
+    const env: NodeJS.ProcessEnv = {};
+    const undo = await provideDevJwks(keysPath, env);
+    const secrets = await loadOrCreateDevSecrets(keysPath);
+    expect(JSON.parse(env.AUTH_SIGNING_KEYS!)).toEqual([secrets.privateJwk]);
+    expect(env.SEALING_KEY).toBe(secrets.sealingKey);
+    expect(Buffer.from(env.SEALING_KEY!, 'base64url')).toHaveLength(32);
+    undo();
+    expect(env).toEqual({});
+    // Keys from elsewhere: the dev key must not sign tokens nothing verifies.
+    const configured: NodeJS.ProcessEnv = { JWKS: '{"keys":[]}', SEALING_KEY: 'x'.repeat(43) };
+    await provideDevJwks(keysPath, configured);
+    expect(configured).toEqual({ JWKS: '{"keys":[]}', SEALING_KEY: 'x'.repeat(43) });
+  });
+
+  it('adds a sealing key to a dev key file written before there was one, keeping the signing key', async () => {
+    const older = path.join(dir, 'older.json');
+    const { sealingKey: _dropped, ...signingOnly } = await loadOrCreateDevSecrets(keysPath);
+    writeFileSync(older, JSON.stringify(signingOnly), { mode: 0o600 });
+    const completed = await loadOrCreateDevSecrets(older);
+    expect(completed).toMatchObject({ kid: signingOnly.kid });
+    expect(completed.sealingKey).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect(await loadOrCreateDevSecrets(older)).toEqual(completed);
   });
 });
