@@ -4,7 +4,7 @@ import path from 'node:path';
 import { v7 as uuidv7 } from 'uuid';
 import type { TokenSigner } from '../../layers/auth';
 import { levelOf, type Actor, type Role } from '../../layers/auth/types';
-import { refillTenantBucket } from './limits';
+import { withFullTenantBucket } from './limits';
 import { request, ROOT, startTemplate, stop } from './processes';
 import { compare, median, type BenchResult } from './stats';
 import { buildWithoutAuth } from './variants/no-auth-bundle';
@@ -97,10 +97,8 @@ export const tokenVerificationOverhead = async (
       const reply = await request(urlOf(server.port), { headers: { authorization: `Bearer ${warmToken}` } });
       if (reply.status !== 200) throw new Error(`products-get answered ${reply.status}: ${reply.body}`);
     }
-    const load = async (port: number, script: string) => {
-      await refillTenantBucket(env.REDIS_URL!, tenantId);
-      return wrk(binary, urlOf(port), {}, { connections: shape.concurrency, seconds: shape.seconds, script });
-    };
+    const load = (port: number, script: string) =>
+      withFullTenantBucket(env.REDIS_URL!, tenantId, () => wrk(binary, urlOf(port), {}, { connections: shape.concurrency, seconds: shape.seconds, script }));
     const variants = {
       bare: () => load(withoutAuth.port, warmScript),
       warm: () => load(warmServer.port, warmScript),

@@ -18,7 +18,7 @@ import { provisionTopics, topicConfigs } from '../../triggers/provision';
 import { topics } from '../../triggers/catalogue';
 import { loadStack, stackFunctions } from '../../triggers/stack';
 import { authLogin } from './auth-login';
-import { refillTenantBucket } from './limits';
+import { withFullTenantBucket } from './limits';
 import { tokenVerificationOverhead } from './auth-overhead';
 import { coldStart, forkServer, request, ROOT, stop } from './processes';
 import { compare, formatTable, median, type BenchResult } from './stats';
@@ -44,10 +44,8 @@ const productsGet = async (env: Record<string, string>, token: string, tenantId:
   const system = await forkServer('servers/system.ts', env);
   const bare = await forkServer('servers/bare.ts', env);
   const binary = await ensureWrk();
-  const load = async (url: string, headers: Record<string, string>) => {
-    await refillTenantBucket(env.REDIS_URL!, tenantId);
-    return wrk(binary, url, headers, { connections: CONCURRENCY, seconds: DURATION_S });
-  };
+  const load = (url: string, headers: Record<string, string>) =>
+    withFullTenantBucket(env.REDIS_URL!, tenantId, () => wrk(binary, url, headers, { connections: CONCURRENCY, seconds: DURATION_S }));
   try {
     const auth = { authorization: `Bearer ${token}` };
     const created = await request(`http://127.0.0.1:${system.port}/function/products-create`, {
