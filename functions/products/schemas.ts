@@ -24,26 +24,29 @@ export const variantInput = z
 
 export const variant = variantInput.extend({ sku });
 
+/** A product's editable fields, without defaults: a PATCH leaves what it does not name as it is. */
+const productFields = {
+  name: text(200),
+  description: z.string().max(5_000),
+  category: z.string().regex(/^[a-z0-9-]{1,64}$/, 'lower-case slug'),
+  tags: z.array(z.string().regex(/^[a-z0-9-]{1,32}$/)).max(20),
+  status: productStatus,
+  price: money,
+};
+
 export const productInput = z
   .object({
     storeId: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'a store id'),
-    name: text(200),
-    description: z.string().max(5_000).default(''),
-    category: z
-      .string()
-      .regex(/^[a-z0-9-]{1,64}$/, 'lower-case slug')
-      .default('uncategorised'),
-    tags: z
-      .array(z.string().regex(/^[a-z0-9-]{1,32}$/))
-      .max(20)
-      .default([]),
-    status: productStatus.default('draft'),
-    price: money,
+    ...productFields,
+    description: productFields.description.default(''),
+    category: productFields.category.default('uncategorised'),
+    tags: productFields.tags.default([]),
+    status: productFields.status.default('draft'),
     variants: z.array(variant).max(100).default([]),
   })
   .strict();
 
-export const productPatch = productInput.omit({ storeId: true, variants: true }).partial().strict();
+export const productPatch = z.object(productFields).partial().strict();
 
 export const product = z.object({
   id: productId,
