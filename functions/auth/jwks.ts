@@ -1,4 +1,3 @@
-import type { JWK } from 'jose';
 import { z } from 'zod';
 import { algorithmOf, toJwks } from '../../layers/auth/tokens';
 import { defineHttp } from '../../layers/http/define';
@@ -15,12 +14,14 @@ const jwksDocument = z.object({
  * until the tokens it signed have expired, so a rotation signs no one out. Verifiers cache the
  * document (5 minutes) and refetch when they meet an unknown `kid`.
  */
-export const publicKeys = (config?: AuthConfig): { keys: JWK[] } =>
-  toJwks(
-    signingKeys(config).map((jwk) => {
-      const { kty, crv, x, y, kid, alg, use } = jwk;
-      return { kty, crv, x, ...(y ? { y } : {}), kid, alg: alg ?? algorithmOf(jwk), use: use ?? 'sig' };
-    }),
+export const publicKeys = (config?: AuthConfig): z.infer<typeof jwksDocument> =>
+  jwksDocument.parse(
+    toJwks(
+      signingKeys(config).map((jwk) => {
+        const { kty, crv, x, y, kid, alg, use } = jwk;
+        return { kty, crv, x, ...(y ? { y } : {}), kid, alg: alg ?? algorithmOf(jwk), use: use ?? 'sig' };
+      }),
+    ),
   );
 
 export default defineHttp(

@@ -201,7 +201,12 @@ const build = () => {
     { collection: 'signins', ...strict },
   );
   signins.index({ tenantId: 1, _id: -1 });
-  for (const schema of [users, logins, tenants, families, signins] as Schema[]) schema.plugin(tenantScopePlugin);
+  // One call per schema: a cast to Schema[] makes tsc compare the mongoose generics structurally (minutes, gigabytes).
+  users.plugin(tenantScopePlugin);
+  logins.plugin(tenantScopePlugin);
+  tenants.plugin(tenantScopePlugin);
+  families.plugin(tenantScopePlugin);
+  signins.plugin(tenantScopePlugin);
   return { users, logins, tenants, families, signins };
 };
 
@@ -215,7 +220,7 @@ export interface AuthModels {
   signins: Model<SigninDocument>;
 }
 
-const model = <T>(db: Connection, name: string, schema: Schema): Model<T> => (db.models[name] as Model<T> | undefined) ?? db.model<T>(name, schema);
+const model = <T>(db: Connection, name: string, schema: Schema<T>): Model<T> => (db.models[name] as Model<T> | undefined) ?? db.model<T>(name, schema);
 
 export const authModels = (db: Connection): AuthModels => {
   schemas ??= build();

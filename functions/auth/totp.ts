@@ -21,5 +21,6 @@ export const verifyTotp = async (secret: string, code: string, afterStep: number
     epochTolerance: TOLERANCE_SECONDS,
     ...(afterStep > 0 ? { afterTimeStep: afterStep } : {}),
   });
-  return result.valid ? result.timeStep : undefined;
+  // otplib types the functional verify as HOTP or TOTP; a TOTP result carries its time step.
+  return result.valid && 'timeStep' in result ? (result.timeStep as number) : undefined;
 };
