@@ -1,0 +1,236 @@
+import { generate } from 'otplib';
+import { v7 as uuidv7 } from 'uuid';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { extractCode, startMailbox, type Mailbox } from '../support/mailbox';
+import { eventually, startSystem, type System } from './support/system';
+
+/**
+ * The identity flows end to end, through the gateway, over real Kafka, FerretDB, Redis and SMTP:
+ * a seller registers, verifies their email with the code the notification service mailed,
+ * onboards (auth → tenant provisions → auth makes them owner, notification welcomes), signs in
+ * with each kind of second factor, rotates and reuses refresh tokens, and logs out; and the
+ * onboarding saga's compensation soft-deletes a user whose tenant cannot be provisioned.
+ */
+interface Tokens {
+  accessToken: string;
+  refreshToken: string;
+}
+interface Challenge {
+  twoFactorRequired: true;
+  challengeId: string;
+  method: string;
+}
+interface Problem {
+  code: string;
+  status: number;
+}
+
+let system: System;
+let mailbox: Mailbox;
+
+beforeAll(async () => {
+  mailbox = await startMailbox();
+  Object.assign(process.env, mailbox.env);
+  system = await startSystem();
+}, 120_000);
+afterAll(async () => {
+  await system?.stop();
+  await mailbox?.stop();
+});
+
+const PASSWORD = 'correct horse battery staple 42';
+const newEmail = (who: string) => `${who}-${uuidv7()}@example.com`;
+const post = <T>(fn: string, body: unknown, extra: { token?: string; headers?: Record<string, string> } = {}) =>
+  system.call<T>(fn, { method: 'POST', body, ...extra });
+
+const mailTo = (email: string, subject: RegExp) => mailbox.smtp.waitFor((m) => m.to.includes(email) && subject.test(m.subject), 20_000);
+
+/** Registers and verifies through the emailed code; returns the new user's ids. */
+const registerVerified = async (email: string, extra: { tenantId?: string } = {}) => {
+  const registered = await post<{ userId: string; tenantId: string; status: string }>(
+    'auth-register',
+    { email, password: PASSWORD, name: 'Ada Lovelace', ...extra },
+    { headers: { 'idempotency-key': uuidv7() } },
+  );
+  expect(registered.status, JSON.stringify(registered.body)).toBe(201);
+  expect(registered.body.status).toBe('pending_verification');
+  const code = extractCode(await mailTo(email, /verif/i));
+  const verified = await post<{ status: string }>('auth-verify-email', { email, code, ...extra });
+  expect(verified, JSON.stringify(verified.body)).toMatchObject({ status: 200, body: { status: 'active' } });
+  return registered.body;
+};
+
+const login = (email: string, extra: { tenantId?: string } = {}) => post<Tokens | Challenge>('auth-login', { email, password: PASSWORD, ...extra });
+
+const tokensOf = (reply: { status: number; body: unknown }): Tokens => {
+  expect(reply.status, JSON.stringify(reply.body)).toBe(200);
+  const body = reply.body as Tokens;
+  expect(body.accessToken).toEqual(expect.any(String));
+  return body;
+};
+
+const challengeOf = (reply: { status: number; body: unknown }, method: string): Challenge => {
+  expect(reply.status, JSON.stringify(reply.body)).toBe(200);
+  expect(reply.body).toMatchObject({ twoFactorRequired: true, method });
+  return reply.body as Challenge;
+};
+
+const onboard = async (token: string, slug: string) => {
+  const reply = await post(
+    'auth-onboarding-complete',
+    { tenant: { name: `Shop ${slug}`, slug, type: 'SELLER_BUSINESS', plan: 'PRO' } },
+    {
+      token,
+      headers: { 'idempotency-key': uuidv7() },
+    },
+  );
+  expect(reply.status, JSON.stringify(reply.body)).toBeLessThan(300);
+};
+
+describe('a seller from registration to logout', () => {
+  let email: string;
+  let tenantId: string;
+  let ownerTokens: Tokens;
+
+  it('registers, verifies the emailed code, onboards, and becomes the owner of a provisioned tenant', async () => {
+    email = newEmail('seller');
+    ({ tenantId } = await registerVerified(email));
+    const first = tokensOf(await login(email));
+    const slug = `shop-${uuidv7().slice(-12)}`;
+    await onboard(first.accessToken, slug);
+
+    // The saga: tenant provisions, auth makes the user owner; a refresh carries the new role.
+    ownerTokens = await eventually(
+      async () => {
+        const me = await system.call<{ roles: string[] }>('auth-me', { token: first.accessToken });
+        if (!me.body.roles.includes('owner')) return undefined;
+        return tokensOf(await post('auth-refresh', { refreshToken: first.refreshToken }));
+      },
+      'the owner role',
+      30_000,
+    );
+    const tenant = await system.call<{ id: string; slug: string; plan: string; type: string }>('tenant-get', { token: ownerTokens.accessToken });
+    expect(tenant).toMatchObject({ status: 200, body: { id: tenantId, slug, plan: 'PRO', type: 'SELLER_BUSINESS' } });
+    await mailTo(email, /welcome/i);
+  });
+
+  it('signs in with TOTP, then with a recovery code', async () => {
+    const setup = await post<{ secret: string }>('auth-2fa-setup', { method: 'totp' }, { token: ownerTokens.accessToken });
+    expect(setup.status, JSON.stringify(setup.body)).toBe(200);
+    const { secret } = setup.body;
+    const now = Math.floor(Date.now() / 1000);
+    const confirmed = await post<{ recoveryCodes: string[] }>(
+      'auth-2fa-confirm',
+      { code: await generate({ secret, epoch: now }) },
+      { token: ownerTokens.accessToken },
+    );
+    expect(confirmed.status, JSON.stringify(confirmed.body)).toBe(200);
+    expect(confirmed.body.recoveryCodes).toHaveLength(10);
+
+    // A step is accepted once: the next step (inside the one-step drift window) signs in.
+    const challenge = challengeOf(await login(email), 'totp');
+    const reused = await post<Problem>('auth-login-2fa', { challengeId: challenge.challengeId, code: await generate({ secret, epoch: now }) });
+    expect(reused).toMatchObject({ status: 400, body: { code: 'invalid_code' } });
+    tokensOf(await post('auth-login-2fa', { challengeId: challenge.challengeId, code: await generate({ secret, epoch: now + 30 }) }));
+
+    const second = challengeOf(await login(email), 'totp');
+    const recovery = confirmed.body.recoveryCodes[0]!;
+    tokensOf(await post('auth-login-2fa', { challengeId: second.challengeId, recoveryCode: recovery }));
+    const third = challengeOf(await login(email), 'totp');
+    expect((await post('auth-login-2fa', { challengeId: third.challengeId, recoveryCode: recovery })).body).toMatchObject({
+      status: 400,
+      code: 'invalid_code',
+    });
+  });
+
+  it('lets a customer of the tenant sign in with an emailed code and another with an SMS code', async () => {
+    const byEmail = newEmail('customer');
+    await registerVerified(byEmail, { tenantId });
+    const emailTokens = tokensOf(await login(byEmail, { tenantId }));
+    expect((await post('auth-2fa-setup', { method: 'email' }, { token: emailTokens.accessToken })).status).toBe(202);
+    const setupCode = extractCode(await mailbox.smtp.waitFor((m) => m.to.includes(byEmail) && !/verif/i.test(m.subject), 20_000));
+    expect((await post('auth-2fa-confirm', { code: setupCode }, { token: emailTokens.accessToken })).status).toBe(200);
+    mailbox.smtp.clear();
+    const emailChallenge = challengeOf(await login(byEmail, { tenantId }), 'email');
+    const loginCode = extractCode(await mailbox.smtp.waitFor((m) => m.to.includes(byEmail), 20_000));
+    const wrong = await post<Problem>('auth-login-2fa', { challengeId: emailChallenge.challengeId, code: loginCode === '000000' ? '000001' : '000000' });
+    expect(wrong).toMatchObject({ status: 400, body: { code: 'invalid_code' } });
+    tokensOf(await post('auth-login-2fa', { challengeId: emailChallenge.challengeId, code: loginCode }));
+    // Single use: the same code again is refused.
+    const replayed = await post<Problem>('auth-login-2fa', { challengeId: emailChallenge.challengeId, code: loginCode });
+    expect(replayed.status).toBeGreaterThanOrEqual(400);
+    expect(replayed.status).toBeLessThan(500);
+    expect(replayed.body).not.toHaveProperty('accessToken');
+
+    const bySms = newEmail('texter');
+    const phone = `+4915${String(Date.now()).slice(-9)}`;
+    await registerVerified(bySms, { tenantId });
+    const smsTokens = tokensOf(await login(bySms, { tenantId }));
+    expect((await post('auth-2fa-setup', { method: 'sms', phone }, { token: smsTokens.accessToken })).status).toBe(202);
+    const smsSetup = extractCode(await mailbox.sms.waitFor((m) => m.to === phone, 20_000));
+    expect((await post('auth-2fa-confirm', { code: smsSetup }, { token: smsTokens.accessToken })).status).toBe(200);
+    mailbox.sms.clear();
+    const smsChallenge = challengeOf(await login(bySms, { tenantId }), 'sms');
+    const smsCode = extractCode(await mailbox.sms.waitFor((m) => m.to === phone, 20_000));
+    const signedIn = tokensOf(await post('auth-login-2fa', { challengeId: smsChallenge.challengeId, code: smsCode }));
+    const me = await system.call<{ tenantId: string; roles: string[] }>('auth-me', { token: signedIn.accessToken });
+    expect(me.body).toMatchObject({ tenantId, roles: ['customer'] });
+  });
+
+  it('rotates refresh tokens, revokes the family when an old one comes back, and logs out', async () => {
+    const who = newEmail('rotator');
+    await registerVerified(who, { tenantId });
+    const first = tokensOf(await login(who, { tenantId }));
+
+    const second = tokensOf(await post('auth-refresh', { refreshToken: first.refreshToken }));
+    expect(second.refreshToken).not.toBe(first.refreshToken);
+    const reuse = await post<Problem>('auth-refresh', { refreshToken: first.refreshToken });
+    expect(reuse).toMatchObject({ status: 401, body: { code: 'refresh_token_reused' } });
+    // The whole family is gone: the newest token of it no longer refreshes either.
+    expect((await post('auth-refresh', { refreshToken: second.refreshToken })).status).toBe(401);
+
+    const session = tokensOf(await login(who, { tenantId }));
+    const out = await post('auth-logout', { refreshToken: session.refreshToken });
+    expect(out.status).toBeLessThan(300);
+    expect((await post('auth-refresh', { refreshToken: session.refreshToken })).status).toBe(401);
+  });
+});
+
+describe('the onboarding saga when provisioning fails', () => {
+  it('soft-deletes the user and leaves nothing half-made', async () => {
+    const slug = `taken-${uuidv7().slice(-12)}`;
+    const firstEmail = newEmail('first');
+    await registerVerified(firstEmail);
+    const first = tokensOf(await login(firstEmail));
+    await onboard(first.accessToken, slug);
+    await eventually(
+      async () => {
+        const me = await system.call<{ roles: string[] }>('auth-me', { token: first.accessToken });
+        return me.body.roles.includes('owner') ? true : undefined;
+      },
+      'the first seller provisioned',
+      30_000,
+    );
+
+    // The second seller asks for the same slug: provisioning fails, the user is rolled back.
+    const secondEmail = newEmail('second');
+    const second = await registerVerified(secondEmail);
+    const tokens = tokensOf(await login(secondEmail));
+    await onboard(tokens.accessToken, slug);
+    await eventually(
+      async () => {
+        const reply = await login(secondEmail);
+        return reply.status === 401 ? reply : undefined;
+      },
+      'the second seller rolled back',
+      30_000,
+    );
+    expect((await post('auth-refresh', { refreshToken: tokens.refreshToken })).status).toBe(401);
+
+    // Nothing half-made: no tenant answers for the reserved id, and the email can register again.
+    const probe = await system.token({ tenant: second.tenantId, roles: ['owner'] });
+    expect((await system.call('tenant-get', { token: probe })).status).toBe(404);
+    mailbox.smtp.clear();
+    await registerVerified(secondEmail);
+  });
+});
