@@ -57,12 +57,12 @@ export interface PasswordHasher {
 }
 
 export const bcryptHasher = (cost: number): PasswordHasher => {
-  let dummy: Promise<string> | undefined;
+  // Made at once (not on the first unknown email), so no first request pays for two hashes.
+  const dummy = bcrypt.hash(prehash(`dummy:${Math.random()}`), cost);
   return {
     hash: (password) => bcrypt.hash(prehash(password), cost),
     verify: (password, hash) => bcrypt.compare(prehash(password), hash),
     async verifyNothing(password) {
-      dummy ??= bcrypt.hash(prehash(`dummy:${Math.random()}`), cost);
       await bcrypt.compare(prehash(password), await dummy);
       return false;
     },

@@ -149,6 +149,16 @@ describe('sign-in, refresh rotation and logout', () => {
     expect(listed.body.items).toEqual([expect.objectContaining({ userId, locked: true })]);
   });
 
+  it('limits sign-ins per client address and email: over the bucket → 429 with Retry-After, and another address still signs in', async () => {
+    const { email } = await signUp(fns);
+    const from = (ip: string) => login(fns, { email, password: STRONG }, { 'x-forwarded-for': ip, 'user-agent': 'Browser/1' });
+    for (let i = 0; i < 10; i += 1) expect((await from('192.0.2.10')).status).toBe(200);
+    const over = await from('192.0.2.10');
+    expect(over).toMatchObject({ status: 429, body: { code: 'rate_limited', scope: 'ip+email' } });
+    expect(Number(over.headers['retry-after'])).toBeGreaterThan(0);
+    expect((await from('192.0.2.11')).status).toBe(200);
+  });
+
   it('flags a sign-in from a third IP within the hour, and shows it to admins of that tenant only', async () => {
     const { email, userId, tenantId } = await signUp(fns);
     for (const ip of ['198.51.100.1', '198.51.100.2']) {
