@@ -1,3 +1,4 @@
+import { SignJWT } from 'jose';
 import { generate } from 'otplib';
 import { v7 as uuidv7 } from 'uuid';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -75,10 +76,10 @@ const challengeOf = (reply: { status: number; body: unknown }, method: string): 
   return reply.body as Challenge;
 };
 
-const onboard = async (token: string, slug: string) => {
+const onboard = async (token: string, slug: string, plan = 'PRO') => {
   const reply = await post(
     'auth-onboarding-complete',
-    { tenant: { name: `Shop ${slug}`, slug, type: 'SELLER_BUSINESS', plan: 'PRO' } },
+    { tenant: { name: `Shop ${slug}`, slug, type: 'SELLER_BUSINESS', plan } },
     {
       token,
       headers: { 'idempotency-key': uuidv7() },
@@ -232,5 +233,84 @@ describe('the onboarding saga when provisioning fails', () => {
     expect((await system.call('tenant-get', { token: probe })).status).toBe(404);
     mailbox.smtp.clear();
     await registerVerified(secondEmail);
+  });
+});
+
+describe('identity bad input: a 4xx problem, and nothing changed', () => {
+  let tenantId: string;
+  let owner: Tokens;
+  let customerId: string;
+
+  beforeAll(async () => {
+    const email = newEmail('owner');
+    ({ tenantId } = await registerVerified(email));
+    const first = tokensOf(await login(email));
+    await onboard(first.accessToken, `bad-${uuidv7().slice(-12)}`, 'FREE');
+    owner = await eventually(
+      async () => {
+        const me = await system.call<{ roles: string[] }>('auth-me', { token: first.accessToken });
+        return me.body.roles.includes('owner') ? tokensOf(await post('auth-refresh', { refreshToken: first.refreshToken })) : undefined;
+      },
+      'the owner role',
+      30_000,
+    );
+    ({ userId: customerId } = await registerVerified(newEmail('member'), { tenantId }));
+  });
+
+  it('refuses a weak password and a duplicate email', async () => {
+    const email = newEmail('weak');
+    const weak = await post<Problem>('auth-register', { email, password: 'password123', name: 'Weak' }, { headers: { 'idempotency-key': uuidv7() } });
+    expect(weak).toMatchObject({ status: 422, body: { code: 'weak_password' } });
+    expect((await login(email)).status).toBe(401);
+
+    const taken = newEmail('taken');
+    await registerVerified(taken);
+    const again = await post<Problem>('auth-register', { email: taken, password: PASSWORD, name: 'Twin' }, { headers: { 'idempotency-key': uuidv7() } });
+    expect(again).toMatchObject({ status: 409, body: { code: 'email_taken' } });
+  });
+
+  it('refuses tokens signed with HS256 over the published public key, and tokens of another issuer or audience', async () => {
+    const jwks = await system.call<{ keys: { kid: string; x: string }[] }>('auth-jwks');
+    const [key] = jwks.body.keys;
+    const claims = { tid: tenantId, roles: ['owner'] };
+    const confused = await new SignJWT(claims)
+      .setProtectedHeader({ alg: 'HS256', typ: 'at+jwt', kid: key!.kid })
+      .setSubject('mallory')
+      .setIssuer('https://auth.marketplace.local')
+      .setAudience('marketplace-api')
+      .setIssuedAt()
+      .setExpirationTime('5m')
+      .sign(new TextEncoder().encode(JSON.stringify(key)));
+    for (const token of [
+      confused,
+      await system.token({ tenant: tenantId, issuer: 'https://evil.example' }),
+      await system.token({ tenant: tenantId, audience: 'other-api' }),
+    ]) {
+      const reply = await system.call<Problem>('tenant-get', { token });
+      expect(reply).toMatchObject({ status: 401, body: { code: 'token_invalid' } });
+    }
+  });
+
+  it("refuses a role grant at or above the granter's own level, and past the plan's staff seats", async () => {
+    const admin = await system.token({ tenant: tenantId, roles: ['admin'] });
+    const above = await post<Problem>('auth-roles-assign', { userId: customerId, roles: ['owner'] }, { token: admin });
+    expect(above).toMatchObject({ status: 403, body: { code: 'role_above_own_level' } });
+    const me = await system.call<{ roles: string[] }>('auth-me', { token: owner.accessToken });
+    expect(me.body.roles).toEqual(['owner']);
+
+    // FREE has 2 staff seats: the third staff member is refused, naming the limit.
+    const members = [customerId, (await registerVerified(newEmail('m2'), { tenantId })).userId, (await registerVerified(newEmail('m3'), { tenantId })).userId];
+    const grants = [];
+    for (const userId of members) grants.push(await post<Problem>('auth-roles-assign', { userId, roles: ['staff'] }, { token: owner.accessToken }));
+    expect(grants.map((g) => g.status)).toEqual([200, 200, 403]);
+    expect(grants[2]!.body).toMatchObject({ code: 'plan_limit_exceeded', limit: { resource: 'staffSeats', max: 2, plan: 'FREE' } });
+  });
+
+  it("refuses a store past the plan's limit", async () => {
+    const create = (name: string) => post<Problem>('stores-create', { name }, { token: owner.accessToken, headers: { 'idempotency-key': uuidv7() } });
+    expect((await create('First')).status).toBe(201);
+    expect(await create('Second')).toMatchObject({ status: 403, body: { code: 'plan_limit_exceeded', limit: { resource: 'stores', max: 1 } } });
+    const list = await system.call<{ items: unknown[] }>('stores-list', { token: owner.accessToken });
+    expect(list.body.items).toHaveLength(1);
   });
 });

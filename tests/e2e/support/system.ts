@@ -52,7 +52,9 @@ export const startSystem = async () => {
   process.env.RATE_LIMIT_REFILL_PER_SECOND = '1000000';
   // Tokens minted here name tenants with no plan projection: the largest plan keeps their tenant bucket out of the way.
   process.env.UNPROVISIONED_TENANT_PLAN = 'ENTERPRISE';
-  const signer = createTokenSigner({ privateJwk: key.privateJwk, kid: key.kid, issuer: ISSUER, audience: AUDIENCE, ttlSeconds: 900 });
+  /** Signs with the system's own key; another issuer or audience makes a token the functions must refuse. */
+  const signerFor = (issuer: string, audience: string) => createTokenSigner({ privateJwk: key.privateJwk, kid: key.kid, issuer, audience, ttlSeconds: 900 });
+  const signer = signerFor(ISSUER, AUDIENCE);
 
   const stack = loadStack(path.join(ROOT, 'stack.yml'));
   if (isBuildStale(stackFunctions(stack))) await buildAll();
@@ -106,8 +108,12 @@ export const startSystem = async () => {
     call,
     startRelay,
     killRelay,
-    token: (claims: { tenant: string; roles?: Role[]; user?: string }) =>
-      signer.sign({ sub: claims.user ?? `user-${uuidv7()}`, tid: claims.tenant, roles: claims.roles ?? ['owner'] }),
+    token: (claims: { tenant: string; roles?: Role[]; user?: string; issuer?: string; audience?: string }) =>
+      (claims.issuer || claims.audience ? signerFor(claims.issuer ?? ISSUER, claims.audience ?? AUDIENCE) : signer).sign({
+        sub: claims.user ?? `user-${uuidv7()}`,
+        tid: claims.tenant,
+        roles: claims.roles ?? ['owner'],
+      }),
     stop: async () => {
       await killRelay();
       await connector.stop();
