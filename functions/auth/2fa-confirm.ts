@@ -37,7 +37,7 @@ export const makeConfirmTwoFactor =
     }
     let step = 0;
     if (pending.method === 'totp') {
-      step = (await verifyTotp(await deps.unseal(pending.secretSealed!), input.code, 0, deps.now().getTime())) ?? -1;
+      step = (await verifyTotp(await deps.reveal(pending.secretSealed!), input.code, 0, deps.now().getTime())) ?? -1;
       if (step < 0) throw invalidCode();
     } else if ((await checkCode(deps, '2fa-setup', user._id, input.code)) !== 'ok') throw invalidCode();
 

@@ -39,7 +39,7 @@ export const makeSetupTwoFactor =
     const now = deps.now();
     if (input.method === 'totp') {
       const secret = newTotpSecret();
-      const pending = { method: 'totp', phone: null, secretSealed: await deps.seal(secret), createdAt: now };
+      const pending = { method: 'totp', phone: null, secretSealed: await deps.protect(secret), createdAt: now };
       await deps.users.update(user._id, user.tenantId, { status: user.status }, { set: { 'twoFactor.pending': pending, updatedAt: now } }, []);
       return { method: 'totp', secret, otpauthUri: totpUri(secret, deps.config.TOTP_ISSUER, user.email) };
     }

@@ -42,6 +42,16 @@ export const parseSigningKeys = (json: string): JWK[] => {
 export const authConfigSchema = baseConfigSchema
   .extend({
     AUTH_SIGNING_KEYS: z.string().optional(),
+    /**
+     * 32 bytes, base64url, held by the identity service alone: keys the hashes of codes, refresh
+     * secrets and recovery codes, and seals TOTP secrets at rest. Apart from SEALING_KEY (shared with
+     * the notification service, which must read the codes it delivers) so that holder can neither
+     * open a TOTP secret nor forge a code hash.
+     */
+    AUTH_SECRET_KEY: z
+      .string()
+      .regex(/^[A-Za-z0-9_-]{43}$/, 'must be 32 bytes, base64url')
+      .optional(),
     /** bcrypt cost factor; production refuses less than 10, tests may go down to 4. */
     BCRYPT_COST: z.coerce.number().int().min(4).max(15).default(12),
     ACCESS_TOKEN_TTL_SECONDS: z.coerce.number().int().min(60).max(3600).default(600),

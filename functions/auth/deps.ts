@@ -21,8 +21,11 @@ export interface AuthDeps extends AuthRedisStores {
   users: UserStore;
   passwords: PasswordHasher;
   hash: Hasher;
+  /** Seals a secret for its deliverer (SEALING_KEY): codes and reset tokens in events. */
   seal: (plaintext: string) => Promise<string>;
-  unseal: (sealed: string) => Promise<string>;
+  /** Seals and opens what only this service may read (AUTH_SECRET_KEY): TOTP secrets at rest. */
+  protect: (plaintext: string) => Promise<string>;
+  reveal: (protectedValue: string) => Promise<string>;
   signer: AccessSigner;
   newId: () => string;
   now: () => Date;
@@ -49,13 +52,16 @@ export const sessionDeps = (deps: AuthDeps): SessionDeps => ({
 });
 
 let passwords: { cost: number; hasher: PasswordHasher } | undefined;
-let hasher: { source: string; hash: Hasher } | undefined;
+let ownKey: { source: string; key: Uint8Array; hash: Hasher } | undefined;
 let signer: { source: string; signer: AccessSigner } | undefined;
 
-const hasherFor = (config: AuthConfig): Hasher => {
-  if (!config.SEALING_KEY) throw new ConfigError(['SEALING_KEY: required to issue one-time codes and tokens']);
-  if (hasher?.source !== config.SEALING_KEY) hasher = { source: config.SEALING_KEY, hash: makeHasher(Buffer.from(config.SEALING_KEY, 'base64url')) };
-  return hasher.hash;
+const ownKeyFor = (config: AuthConfig): { key: Uint8Array; hash: Hasher } => {
+  if (!config.AUTH_SECRET_KEY) throw new ConfigError(['AUTH_SECRET_KEY: required to hash one-time codes and tokens']);
+  if (ownKey?.source !== config.AUTH_SECRET_KEY) {
+    const key = Buffer.from(config.AUTH_SECRET_KEY, 'base64url');
+    ownKey = { source: config.AUTH_SECRET_KEY, key, hash: makeHasher(key) };
+  }
+  return ownKey;
 };
 
 /** Signs with the first of AUTH_SIGNING_KEYS; the keys are read on the first signature. */
@@ -81,16 +87,17 @@ const signerFor = (config: AuthConfig): AccessSigner => ({
 export const authDeps = async (): Promise<AuthDeps> => {
   const config = authConfig();
   if (passwords?.cost !== config.BCRYPT_COST) passwords = { cost: config.BCRYPT_COST, hasher: bcryptHasher(config.BCRYPT_COST) };
-  const hash = hasherFor(config);
+  const own = ownKeyFor(config);
   const client = await redis();
   return {
     ...(await redisStores(client)),
     config,
     users: await userStore(),
     passwords: passwords.hasher,
-    hash,
+    hash: own.hash,
     seal: (plaintext) => seal(plaintext),
-    unseal: (sealed) => unseal(sealed),
+    protect: (plaintext) => seal(plaintext, own.key),
+    reveal: (protectedValue) => unseal(protectedValue, own.key),
     signer: signerFor(config),
     newId: uuidv7,
     now: () => new Date(),

@@ -61,7 +61,7 @@ const secondFactorHolds = async (deps: AuthDeps, user: User, challenge: Challeng
     );
   }
   if (challenge.method === 'totp') {
-    const secret = await deps.unseal(user.twoFactor.secretSealed!);
+    const secret = await deps.reveal(user.twoFactor.secretSealed!);
     const last = user.twoFactor.lastTotpStep;
     const step = await verifyTotp(secret, input.code!, last, deps.now().getTime());
     if (step === undefined) return false;

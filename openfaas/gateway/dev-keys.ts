@@ -21,13 +21,17 @@ const isSigningKey = (value: unknown): value is SigningKey => {
   return typeof key?.kid === 'string' && typeof key.privateJwk === 'object' && typeof key.publicJwk === 'object';
 };
 
-/** The dev key file's content: the signing key, and the sealing key (added to older files on first read). */
+/** The dev key file's content: the signing key and two symmetric keys (added to older files on first read). */
 export interface DevSecrets extends SigningKey {
-  /** 32 random bytes, base64url. */
+  /** SEALING_KEY: 32 random bytes, base64url. */
   sealingKey: string;
+  /** AUTH_SECRET_KEY: 32 random bytes, base64url. */
+  authSecretKey: string;
 }
 
-const SEALING_KEY = /^[A-Za-z0-9_-]{43}$/;
+const SYMMETRIC_KEY = /^[A-Za-z0-9_-]{43}$/;
+const newSymmetricKey = (): string => randomBytes(32).toString('base64url');
+const validKey = (value: unknown): value is string => typeof value === 'string' && SYMMETRIC_KEY.test(value);
 
 const writeSecrets = async (file: string, secrets: DevSecrets): Promise<void> => {
   await mkdir(path.dirname(file), { recursive: true });
@@ -41,13 +45,17 @@ export const loadOrCreateDevSecrets = async (file: string): Promise<DevSecrets> 
   if (existsSync(file)) {
     const stored: unknown = JSON.parse(await readFile(file, 'utf8'));
     if (!isSigningKey(stored)) throw new Error(`${file} is not a dev signing key; delete it to create a new one`);
-    const sealingKey = (stored as Partial<DevSecrets>).sealingKey;
-    if (typeof sealingKey === 'string' && SEALING_KEY.test(sealingKey)) return stored as DevSecrets;
-    const completed: DevSecrets = { ...stored, sealingKey: randomBytes(32).toString('base64url') };
+    const { sealingKey, authSecretKey } = stored as Partial<DevSecrets>;
+    if (validKey(sealingKey) && validKey(authSecretKey)) return stored as DevSecrets;
+    const completed: DevSecrets = {
+      ...stored,
+      sealingKey: validKey(sealingKey) ? sealingKey : newSymmetricKey(),
+      authSecretKey: validKey(authSecretKey) ? authSecretKey : newSymmetricKey(),
+    };
     await writeSecrets(file, completed);
     return completed;
   }
-  const secrets: DevSecrets = { ...(await generateSigningKey()), sealingKey: randomBytes(32).toString('base64url') };
+  const secrets: DevSecrets = { ...(await generateSigningKey()), sealingKey: newSymmetricKey(), authSecretKey: newSymmetricKey() };
   await writeSecrets(file, secrets);
   return secrets;
 };
@@ -65,7 +73,7 @@ export const devSigningKeys = (key: SigningKey): string => JSON.stringify([key.p
 /**
  * Sets, from the dev key file, what the environment does not configure: `JWKS` when neither JWKS
  * nor JWKS_URL is set, and then also `AUTH_SIGNING_KEYS` (unless set: the identity service must
- * sign with the key the functions verify with); `SEALING_KEY` when unset. Returns a function that
+ * sign with the key the functions verify with); `SEALING_KEY` and `AUTH_SECRET_KEY` when unset. Returns a function that
  * undoes what it set (for tests that start and stop gateways in one process).
  */
 export const provideDevJwks = async (file: string, env: NodeJS.ProcessEnv = process.env): Promise<() => void> => {
@@ -75,13 +83,14 @@ export const provideDevJwks = async (file: string, env: NodeJS.ProcessEnv = proc
     provided.push(name);
   };
   const needsJwks = !env.JWKS && !env.JWKS_URL;
-  if (needsJwks || !env.SEALING_KEY) {
+  if (needsJwks || !env.SEALING_KEY || !env.AUTH_SECRET_KEY) {
     const secrets = await loadOrCreateDevSecrets(file);
     if (needsJwks) {
       provide('JWKS', devJwks(secrets));
       if (!env.AUTH_SIGNING_KEYS) provide('AUTH_SIGNING_KEYS', devSigningKeys(secrets));
     }
     if (!env.SEALING_KEY) provide('SEALING_KEY', secrets.sealingKey);
+    if (!env.AUTH_SECRET_KEY) provide('AUTH_SECRET_KEY', secrets.authSecretKey);
   }
   return () => {
     for (const name of provided) delete env[name];

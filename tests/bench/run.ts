@@ -239,6 +239,7 @@ const main = async (): Promise<void> => {
     // The identity service: signs with the key the others verify, seals codes the bench can open.
     AUTH_SIGNING_KEYS: JSON.stringify([key.privateJwk]),
     SEALING_KEY: randomBytes(32).toString('base64url'),
+    AUTH_SECRET_KEY: randomBytes(32).toString('base64url'),
     BCRYPT_COST,
     AUTH_RATE_LIMIT_SCALE: '1000000',
   };

@@ -43,6 +43,7 @@ export const startSystem = async () => {
   // auth-login signs with the key the functions verify with; one-time codes are sealed with a key of the run.
   process.env.AUTH_SIGNING_KEYS = JSON.stringify([key.privateJwk]);
   process.env.SEALING_KEY = randomBytes(32).toString('base64url');
+  process.env.AUTH_SECRET_KEY = randomBytes(32).toString('base64url');
   // The identity service's own limits (sign-ins per IP and email, registrations per IP) likewise.
   process.env.AUTH_RATE_LIMIT_SCALE = '1000';
   process.env.CONNECTOR_SECRET = randomBytes(24).toString('hex');

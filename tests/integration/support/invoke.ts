@@ -15,6 +15,7 @@ export const useTestKeys = async () => {
   // The identity service signs with the same key, and seals one-time codes with a key of the run.
   process.env.AUTH_SIGNING_KEYS = JSON.stringify([key.privateJwk]);
   process.env.SEALING_KEY = randomBytes(32).toString('base64url');
+  process.env.AUTH_SECRET_KEY = randomBytes(32).toString('base64url');
   process.env.RATE_LIMIT_CAPACITY = '100000';
   process.env.RATE_LIMIT_REFILL_PER_SECOND = '100000';
   const signer = createTokenSigner({

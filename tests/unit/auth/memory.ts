@@ -275,7 +275,8 @@ export const memoryDeps = (overrides: Partial<AuthDeps> = {}) => {
     passwords: plainHasher,
     hash: makeHasher(randomBytes(32)),
     seal: async (plaintext) => `sealed(${plaintext})`,
-    unseal: async (sealed) => sealed.replace(/^sealed\((.*)\)$/, '$1'),
+    protect: async (plaintext) => `protected(${plaintext})`,
+    reveal: async (value) => value.replace(/^protected\((.*)\)$/, '$1'),
     signer: {
       ttlSeconds: 600,
       sign: async (claims) => {

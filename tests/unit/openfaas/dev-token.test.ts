@@ -62,21 +62,24 @@ describe('dev key and token', () => {
     expect(JSON.parse(env.AUTH_SIGNING_KEYS!)).toEqual([secrets.privateJwk]);
     expect(env.SEALING_KEY).toBe(secrets.sealingKey);
     expect(Buffer.from(env.SEALING_KEY!, 'base64url')).toHaveLength(32);
+    expect(env.AUTH_SECRET_KEY).toBe(secrets.authSecretKey);
+    expect(env.AUTH_SECRET_KEY).not.toBe(env.SEALING_KEY);
     undo();
     expect(env).toEqual({});
     // Keys from elsewhere: the dev key must not sign tokens nothing verifies.
-    const configured: NodeJS.ProcessEnv = { JWKS: '{"keys":[]}', SEALING_KEY: 'x'.repeat(43) };
+    const configured: NodeJS.ProcessEnv = { JWKS: '{"keys":[]}', SEALING_KEY: 'x'.repeat(43), AUTH_SECRET_KEY: 'y'.repeat(43) };
     await provideDevJwks(keysPath, configured);
-    expect(configured).toEqual({ JWKS: '{"keys":[]}', SEALING_KEY: 'x'.repeat(43) });
+    expect(configured).toEqual({ JWKS: '{"keys":[]}', SEALING_KEY: 'x'.repeat(43), AUTH_SECRET_KEY: 'y'.repeat(43) });
   });
 
-  it('adds a sealing key to a dev key file written before there was one, keeping the signing key', async () => {
+  it('adds the symmetric keys to a dev key file written before there was one, keeping the signing key', async () => {
     const older = path.join(dir, 'older.json');
-    const { sealingKey: _dropped, ...signingOnly } = await loadOrCreateDevSecrets(keysPath);
+    const { sealingKey: _dropped, authSecretKey: _alsoDropped, ...signingOnly } = await loadOrCreateDevSecrets(keysPath);
     writeFileSync(older, JSON.stringify(signingOnly), { mode: 0o600 });
     const completed = await loadOrCreateDevSecrets(older);
     expect(completed).toMatchObject({ kid: signingOnly.kid });
     expect(completed.sealingKey).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect(completed.authSecretKey).toMatch(/^[A-Za-z0-9_-]{43}$/);
     expect(await loadOrCreateDevSecrets(older)).toEqual(completed);
   });
 });
