@@ -1,7 +1,6 @@
 import { createHash } from 'node:crypto';
 import bcrypt from 'bcryptjs';
-import { ZxcvbnFactory } from '@zxcvbn-ts/core';
-import { adjacencyGraphs, dictionary } from '@zxcvbn-ts/language-common';
+import type { ZxcvbnFactory } from '@zxcvbn-ts/core';
 import { UnprocessableError } from '../../layers/errors';
 import { AUTH_CODES } from './errors';
 
@@ -15,7 +14,19 @@ export const PASSWORD_MAX_LENGTH = 128;
 export const PASSWORD_MIN_SCORE = 3;
 
 let estimator: ZxcvbnFactory | undefined;
-const strength = (): ZxcvbnFactory => (estimator ??= new ZxcvbnFactory({ dictionary: { ...dictionary }, graphs: adjacencyGraphs }));
+
+/**
+ * Loaded on the first strength check, not at cold start: the dictionaries take ~25 ms to load,
+ * and most functions that import this module (login, refresh, logout) never check a new password.
+ */
+const strength = (): ZxcvbnFactory => {
+  if (!estimator) {
+    const { ZxcvbnFactory: Factory } = require('@zxcvbn-ts/core') as typeof import('@zxcvbn-ts/core');
+    const { adjacencyGraphs, dictionary } = require('@zxcvbn-ts/language-common') as typeof import('@zxcvbn-ts/language-common');
+    estimator = new Factory({ dictionary: { ...dictionary }, graphs: adjacencyGraphs });
+  }
+  return estimator;
+};
 
 export interface PolicyVerdict {
   ok: boolean;
