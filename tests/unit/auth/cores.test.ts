@@ -97,6 +97,15 @@ describe('register and verify-email', () => {
     expect(await verify({ email: 'bo@example.test', resend: true })).toEqual({ status: 'sent' });
     expect(w.users.outbox(userId)).toHaveLength(issued);
   });
+
+  it('refuses a code once it has expired (10 minutes), and the account stays unverified', async () => {
+    const w = world();
+    const { userId } = await w.register('late@example.test');
+    const code = lastCode(w.users.outbox(userId), 'email-verification');
+    w.advance(10 * 60_000 + 1);
+    await expect(makeVerifyEmail(w.deps)({ email: 'late@example.test', code })).rejects.toMatchObject({ code: 'invalid_code' });
+    expect(w.users.users.get(userId)).toMatchObject({ status: 'pending_verification' });
+  });
 });
 
 describe('login', () => {
