@@ -1,6 +1,7 @@
 import crypto from 'k6/crypto';
 import { fail } from 'k6';
 import { call, uuid } from './api.js';
+import { awaitSecret } from './mailbox.js';
 
 // Sign-up and sign-in through the identity functions, as a person would. Each VU is one client:
 // its own address (X-Forwarded-For, from the benchmarking range 198.18.0.0/15) and user agent.
@@ -24,22 +25,25 @@ export const client = (n = __VU) => ({
 
 export const newEmail = (tag = 'k6') => `${tag}-${uuid()}@load.example.test`;
 
-/** Registers a seller (platform realm); returns `{ userId, tenantId, email }`. */
-export const register = (email = newEmail(), headers = client()) => {
+/**
+ * Registers a seller (platform realm), or with `{ tenantId }` a customer of that tenant; returns
+ * `{ userId, tenantId, email, realm }` (`realm`: the tenant a customer signs in to, else undefined).
+ */
+export const register = (email = newEmail(), headers = client(), { tenantId } = {}) => {
   const { res, ok } = call('POST', 'auth-register', {
-    body: { email, password: PASSWORD, name: 'Load Tester' },
+    body: { email, password: PASSWORD, name: 'Load Tester', ...(tenantId ? { tenantId } : {}) },
     headers: { ...headers, 'idempotency-key': uuid() },
     status: 201,
     checks: { 'is pending verification': (r) => r.json('status') === 'pending_verification' },
   });
   if (!ok) return undefined;
-  return { userId: res.json('userId'), tenantId: res.json('tenantId'), email };
+  return { userId: res.json('userId'), tenantId: res.json('tenantId'), email, realm: tenantId };
 };
 
-/** Signs in; returns the tokens (or the 2FA challenge when 2FA is on). */
-export const login = (email, headers = client()) => {
+/** Signs in (a customer with `{ tenantId }`, another password with `{ password }`); returns the tokens (or the 2FA challenge when 2FA is on). */
+export const login = (email, headers = client(), { tenantId, password = PASSWORD } = {}) => {
   const { res, ok } = call('POST', 'auth-login', {
-    body: { email, password: PASSWORD },
+    body: { email, password, ...(tenantId ? { tenantId } : {}) },
     headers,
     checks: { 'answers tokens or a challenge': (r) => Boolean(r.json('accessToken') || r.json('challengeId')) },
   });
@@ -100,4 +104,25 @@ export const totpAccount = (headers = client()) => {
   const confirmed = call('POST', 'auth-2fa-confirm', { body: { code: totp(secret, step) }, token: person.tokens.accessToken, headers });
   if (!confirmed.ok) fail('auth-2fa-confirm did not answer 200');
   return { ...person, secret, lastStep: step, recoveryCodes: confirmed.res.json('recoveryCodes') };
+};
+
+/**
+ * Verifies `person`'s (from register()) email with the code the dev mailbox received
+ * (lib/mailbox.js); true when auth-verify-email answered `active`.
+ */
+export const verifyFromMailbox = (person, headers = client()) => {
+  const code = awaitSecret(person.email, 'email-verification');
+  if (!code) return false;
+  const { ok } = call('POST', 'auth-verify-email', {
+    body: { email: person.email, code, ...(person.realm ? { tenantId: person.realm } : {}) },
+    headers,
+    checks: { 'verified, active': (r) => r.json('status') === 'active' },
+  });
+  return ok;
+};
+
+/** A registered account (a customer of `tenantId`, if given) verified from the mailbox; undefined when a step failed (its check says which). */
+export const verifiedPerson = (headers = client(), { tenantId } = {}) => {
+  const person = register(newEmail(), headers, { tenantId });
+  return person && verifyFromMailbox(person, headers) ? person : undefined;
 };

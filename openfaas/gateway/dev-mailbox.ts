@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import type { CapturedMail, CapturedSms, SmsPeer, SmtpCapture } from '../../tests/support/mailbox';
+import type { Capture, CapturedMail, CapturedSms, SmsPeer, SmtpCapture } from '../../tests/support/mailbox';
 
 /**
  * `npm start`'s mailbox: when the environment names no SMTP server (SMTP_URL) or no SMS
@@ -62,4 +62,18 @@ export const startDevMailbox = async (log: Pick<Logger, 'info'>, env: NodeJS.Pro
       await Promise.all([smtp?.stop(), sms?.stop()]);
     },
   };
+};
+
+/**
+ * The same `GET /dev/mailbox` route over captures started elsewhere (the end-to-end system's own
+ * mailbox, tests/e2e/support/system.ts): the newest `kept` messages of each kind, newest first.
+ * A channel with no capture serves an empty list.
+ */
+export const devMailboxRoutes = (
+  captures: { smtp?: Pick<Capture<CapturedMail>, 'messages'>; sms?: Pick<Capture<CapturedSms>, 'messages'> },
+  kept = KEPT,
+): DevMailbox['routes'] => {
+  const newest = <T>(messages: readonly T[] = []): T[] => messages.slice(-kept).reverse();
+  const contents = (): DevMailboxContents => ({ email: newest(captures.smtp?.messages), sms: newest(captures.sms?.messages) });
+  return { [DEV_MAILBOX_PATH]: contents };
 };

@@ -7,12 +7,14 @@ import { createTokenSigner, generateSigningKey, toJwks } from '../../../layers/a
 import type { Role } from '../../../layers/auth/types';
 import { closeConnections, kafka } from '../../../layers/connections';
 import { buildAll, isBuildStale } from '../../../openfaas/build';
+import { devMailboxRoutes } from '../../../openfaas/gateway/dev-mailbox';
 import { startGateway } from '../../../openfaas/gateway/server';
 import { httpInvoke } from '../../../openfaas/gateway/invoke-http';
 import { topics } from '../../../triggers/catalogue';
 import { startConnector } from '../../../triggers/connector';
 import { provisionTopics, topicConfigs } from '../../../triggers/provision';
 import { loadStack, stackFunctions } from '../../../triggers/stack';
+import { startMailbox, type Mailbox } from '../../support/mailbox';
 
 const ROOT = path.resolve(__dirname, '../../..');
 const ISSUER = 'https://auth.marketplace.local';
@@ -33,11 +35,22 @@ export interface CallOptions {
   headers?: Record<string, string>;
 }
 
+export interface SystemOptions {
+  /** A mailbox the caller started (and stops); the gateway serves it at `GET /dev/mailbox`. */
+  mailbox?: Mailbox;
+}
+
 /**
  * The whole system for end-to-end tests: every bundle behind the gateway, the Kafka trigger
  * connector invoking them through it, and the outbox relay in a child process.
+ *
+ * What the notification service sends is captured: unless the caller passes its own mailbox or
+ * has configured both channels already (SMTP_URL, SMS_API_URL in the environment), the system
+ * starts one (tests/support/mailbox.ts) for the channels left unset, before the functions load,
+ * and the gateway serves it at `GET /dev/mailbox` as `npm start`'s does, so the k6 scripts drive
+ * the flows that need a code from the mailbox. Variables already set are left as they are.
  */
-export const startSystem = async () => {
+export const startSystem = async (options: SystemOptions = {}) => {
   const key = await generateSigningKey();
   process.env.JWKS = JSON.stringify(toJwks([key.publicJwk]));
   // auth-login signs with the key the functions verify with; one-time codes are sealed with a key of the run.
@@ -57,6 +70,27 @@ export const startSystem = async () => {
   const signerFor = (issuer: string, audience: string) => createTokenSigner({ privateJwk: key.privateJwk, kid: key.kid, issuer, audience, ttlSeconds: 900 });
   const signer = signerFor(ISSUER, AUDIENCE);
 
+  const needsSmtp = !process.env.SMTP_URL;
+  const needsSms = !process.env.SMS_API_URL;
+  const ownMailbox = options.mailbox || (!needsSmtp && !needsSms) ? undefined : await startMailbox({ apiKey: process.env.SMS_API_KEY });
+  const mailbox = options.mailbox ?? ownMailbox;
+  /** The mailbox variables this system set, unset again by stop(). */
+  const applied: string[] = [];
+  if (ownMailbox) {
+    for (const [name, value] of Object.entries(ownMailbox.env)) {
+      const channelUnset = name === 'SMTP_URL' ? needsSmtp : needsSms;
+      if (channelUnset && !process.env[name]) {
+        process.env[name] = value;
+        applied.push(name);
+      }
+    }
+  }
+  const mailboxRoutes = options.mailbox
+    ? devMailboxRoutes(options.mailbox)
+    : ownMailbox
+      ? devMailboxRoutes({ smtp: needsSmtp ? ownMailbox.smtp : undefined, sms: needsSms ? ownMailbox.sms : undefined })
+      : undefined;
+
   const stack = loadStack(path.join(ROOT, 'stack.yml'));
   if (isBuildStale(stackFunctions(stack))) await buildAll();
   const admin = (await kafka()).admin();
@@ -65,7 +99,7 @@ export const startSystem = async () => {
   await admin.disconnect();
 
   const log = pino({ level: 'silent' });
-  const gateway = await startGateway({ port: 0, logger: log });
+  const gateway = await startGateway({ port: 0, logger: log, ...(mailboxRoutes ? { extraRoutes: mailboxRoutes } : {}) });
   const connector = await startConnector({ stack, invoke: httpInvoke(gateway.url), kafka: await kafka(), log, secret: process.env.CONNECTOR_SECRET });
   await connector.ready;
 
@@ -106,6 +140,8 @@ export const startSystem = async () => {
 
   return {
     url: gateway.url,
+    /** What the notification service sent (also at `GET <url>/dev/mailbox`); undefined when the caller configured both channels. */
+    mailbox,
     call,
     startRelay,
     killRelay,
@@ -120,6 +156,8 @@ export const startSystem = async () => {
       await connector.stop();
       await gateway.close(100);
       await closeConnections();
+      await ownMailbox?.stop();
+      for (const name of applied) delete process.env[name];
     },
   };
 };
