@@ -107,13 +107,4 @@ export const toTemplate = (stored: StoredTemplate): Template => ({
 
 export const toMessage = ({ tenantId: _tenant, ...message }: MessageRecord): Message => message;
 
-/** Opaque cursors: base64url of the last id seen. */
-export const encodeCursor = (id: string): string => Buffer.from(id).toString('base64url');
-export const decodeCursor = (cursor: string | undefined): string | undefined => (cursor ? Buffer.from(cursor, 'base64url').toString() : undefined);
-
-/** Cuts a `limit + 1` fetch into a page and the cursor of the next one. */
-export const toPage = <T>(fetched: T[], limit: number, idOf: (item: T) => string): { items: T[]; nextCursor: string | null } => {
-  const more = fetched.length > limit;
-  const items = more ? fetched.slice(0, limit) : fetched;
-  return { items, nextCursor: more ? encodeCursor(idOf(items[items.length - 1]!)) : null };
-};
+export { decodeCursor, encodeCursor, toPage } from '../../layers/http/paging';

@@ -72,12 +72,4 @@ export const message = z.object({
 });
 export type Message = z.infer<typeof message>;
 
-export const pageQuery = {
-  limit: z.coerce.number().int().min(1).max(100).default(20),
-  cursor: z
-    .string()
-    .regex(/^[A-Za-z0-9_-]{1,300}$/)
-    .optional(),
-};
-
-export const page = <T extends z.ZodType>(item: T) => z.object({ items: z.array(item), nextCursor: z.string().nullable() });
+export { page, pageQuery } from '../../layers/http/paging';

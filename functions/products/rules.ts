@@ -38,8 +38,7 @@ export const removeVariant = (current: Product, sku: string, now: Date): Product
 };
 
 /** Parses `If-Match: "3"` / `W/"3"` to 3. */
-export const versionFromEtag = (etag: string): number => Number(/"(\d+)"/.exec(etag)?.[1]);
-export const etagOf = (version: number): string => `"${version}"`;
+export { etagOf, versionFromEtag } from '../../layers/http/versioning';
 
 export const assertVersion = (current: Product, expected: number): void => {
   if (current.version !== expected) {
@@ -72,12 +71,4 @@ export const searchTermsOf = (product: Pick<Product, 'name' | 'description' | 'c
 ];
 
 /** Opaque cursors: base64url of the last id seen. */
-export const encodeCursor = (id: string): string => Buffer.from(id).toString('base64url');
-export const decodeCursor = (cursor: string | undefined): string | undefined => (cursor ? Buffer.from(cursor, 'base64url').toString() : undefined);
-
-/** Cuts a `limit + 1` fetch into a page and the cursor of the next one. */
-export const toPage = <T extends { id: string }>(fetched: T[], limit: number): { items: T[]; nextCursor: string | null } => {
-  const more = fetched.length > limit;
-  const items = more ? fetched.slice(0, limit) : fetched;
-  return { items, nextCursor: more ? encodeCursor(items[items.length - 1]!.id) : null };
-};
+export { decodeCursor, encodeCursor, toPage } from '../../layers/http/paging';

@@ -78,19 +78,9 @@ export const idParams = z.object({ id: productId }).strict();
 export const variantParams = z.object({ id: productId, sku }).strict();
 
 /** `If-Match: "3"` (or W/"3"): the version the client last saw. */
-export const ifMatchHeaders = z.object({
-  'if-match': z.string({ error: 'If-Match is required: send the ETag you last read' }).regex(/^(W\/)?"\d+"$/, 'an ETag such as "3"'),
-});
+export { ifMatchHeaders } from '../../layers/http/versioning';
 
-export const pageQuery = {
-  limit: z.coerce.number().int().min(1).max(100).default(20),
-  cursor: z
-    .string()
-    .regex(/^[A-Za-z0-9_-]{1,200}$/)
-    .optional(),
-};
-
-export const page = <T extends z.ZodType>(item: T) => z.object({ items: z.array(item), nextCursor: z.string().nullable() });
+export { page, pageQuery } from '../../layers/http/paging';
 
 export type ProductInput = z.infer<typeof productInput>;
 export type ProductPatch = z.infer<typeof productPatch>;

@@ -1,5 +1,5 @@
 import { defineHttp } from '../../layers/http/define';
-import { etagOf } from '../products/rules';
+import { etagOf } from '../../layers/http/versioning';
 import { storeDeps, type StoreDeps } from './deps';
 import { storeCreated } from './events';
 import { buildStore, snapshotOf, toStore } from './rules';

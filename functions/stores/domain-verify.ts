@@ -1,6 +1,6 @@
 import { ConflictError, NotFoundError } from '../../layers/errors';
 import { defineHttp } from '../../layers/http/define';
-import { etagOf } from '../products/rules';
+import { etagOf } from '../../layers/http/versioning';
 import { configuredResolver, storeDeps, type DomainResolver, type StoreDeps } from './deps';
 import { domainVerified, storeUpdated } from './events';
 import {

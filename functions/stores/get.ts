@@ -1,6 +1,6 @@
 import { NotFoundError } from '../../layers/errors';
 import { defineHttp } from '../../layers/http/define';
-import { etagOf } from '../products/rules';
+import { etagOf } from '../../layers/http/versioning';
 import { storeRepository, type StoreRepository } from './repository';
 import { forViewer, toStore } from './rules';
 import { idParams, store, type Store } from './schemas';

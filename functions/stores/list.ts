@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { defineHttp } from '../../layers/http/define';
-import { decodeCursor, toPage } from '../products/rules';
+import { decodeCursor, toPage } from '../../layers/http/paging';
 import { storeRepository, type StoreRepository } from './repository';
 import { forViewer, toStore } from './rules';
 import { page, pageQuery, store, type Store } from './schemas';

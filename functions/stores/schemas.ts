@@ -2,7 +2,8 @@ import { z } from 'zod';
 import { hostnameProblem, httpsUrlProblem } from './rules';
 
 /** API shapes shared by several stores operations. */
-export { ifMatchHeaders, page, pageQuery } from '../products/schemas';
+export { page, pageQuery } from '../../layers/http/paging';
+export { ifMatchHeaders } from '../../layers/http/versioning';
 
 export const storeId = z.string().regex(/^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/, 'a store id (UUIDv7)');
 

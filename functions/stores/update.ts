@@ -1,6 +1,6 @@
 import { NotFoundError, PreconditionFailedError } from '../../layers/errors';
 import { defineHttp } from '../../layers/http/define';
-import { etagOf, versionFromEtag } from '../products/rules';
+import { etagOf, versionFromEtag } from '../../layers/http/versioning';
 import { storeDeps, type StoreDeps } from './deps';
 import { storeUpdated } from './events';
 import { applyPatch, assertVersion, forViewer, snapshotOf, toStore } from './rules';

@@ -150,8 +150,7 @@ export const usageReport = (tenant: Pick<TenantRecord, 'id' | 'plan'>, usage: Re
 export const toTenant = ({ failure: _failure, ...tenant }: TenantRecord): Tenant => tenant;
 
 /** Parses `If-Match: "3"` / `W/"3"` to 3. */
-export const versionFromEtag = (etag: string): number => Number(/"(\d+)"/.exec(etag)?.[1]);
-export const etagOf = (version: number): string => `"${version}"`;
+export { etagOf, versionFromEtag } from '../../layers/http/versioning';
 
 export const assertVersion = (current: TenantRecord, expected: number): void => {
   if (current.version !== expected) {

@@ -86,10 +86,6 @@ export const tenant = z.object({
 export type Tenant = z.infer<typeof tenant>;
 
 /** `If-Match: "3"` (or W/"3"): the version the client last saw. */
-const etagPattern = /^(W\/)?"\d+"$/;
-export const ifMatchHeaders = z.object({
-  'if-match': z.string({ error: 'If-Match is required: send the ETag you last read' }).regex(etagPattern, 'an ETag such as "3"'),
-});
-export const optionalIfMatchHeaders = z.object({ 'if-match': z.string().regex(etagPattern, 'an ETag such as "3"').optional() });
+export { ifMatchHeaders, optionalIfMatchHeaders } from '../../layers/http/versioning';
 
 export const planChangeInput = z.object({ plan }).strict();
