@@ -4,20 +4,8 @@ import { messageModel, templateModel, type MessageDocument, type TemplateDocumen
 import { templateIdOf, type Expected, type MessageRecord } from './rules';
 import type { Channel, MessageState, TemplateInput, TemplateKey } from './schemas';
 
-/** A tenant's stored template. */
-export interface StoredTemplate {
-  tenantId: string;
-  key: TemplateKey;
-  channel: Channel;
-  locale: string;
-  subject?: string;
-  text: string;
-  html?: string;
-  version: number;
-  createdAt: string;
-  updatedAt: string;
-  updatedBy: string;
-}
+/** A tenant's stored template: the document without its `_id`, dates as ISO strings. */
+export type StoredTemplate = Omit<TemplateDocument, '_id' | 'createdAt' | 'updatedAt'> & { createdAt: string; updatedAt: string };
 
 export interface TemplateFilter {
   key?: TemplateKey;
