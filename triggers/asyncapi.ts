@@ -91,7 +91,7 @@ export const asyncApiDocument = (stack?: Stack, env: Record<string, string | und
     channels[spec.name] = {
       address: spec.name,
       title: spec.name,
-      description: `${spec.description}${spec.future ? ' (producers arrive in a later release)' : ''}`,
+      description: spec.description,
       messages: channelMessages,
       bindings: kafkaChannelBinding(spec, spec.retentionMs),
     };
@@ -109,7 +109,6 @@ export const asyncApiDocument = (stack?: Stack, env: Record<string, string | und
         channel: ref('channels', spec.name),
         summary: `${producer} publishes through its outbox.`,
         messages: channelMessageRefs,
-        ...(spec.future ? { 'x-future': true } : {}),
       };
     }
     for (const consumer of stack ? consumersOf(stack, spec.name) : []) {

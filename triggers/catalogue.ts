@@ -1,6 +1,9 @@
 import { z } from 'zod';
 import { authEvents } from '../functions/auth/events';
+import { cartEvents } from '../functions/cart/events';
 import { inventoryEvents } from '../functions/inventory/events';
+import { orderEvents } from '../functions/orders/events';
+import { paymentEvents } from '../functions/payment/events';
 import { productEvents } from '../functions/products/events';
 import { reviewEvents } from '../functions/review/events';
 import { storeEvents } from '../functions/stores/events';
@@ -21,22 +24,29 @@ export const eventDefinitions: readonly EventDefinition[] = [
   ...productEvents,
   ...reviewEvents,
   ...inventoryEvents,
+  ...orderEvents,
+  ...paymentEvents,
+  ...cartEvents,
 ];
 
 interface Ownership {
   /** The functions that emit the topic's events (stack.yml names). */
   producers: string[];
-  /** The producers arrive in a later issue; the topic is provisioned and documented already. */
-  future?: boolean;
   /** Why no function consumes the topic, when none does. */
   unconsumedReason?: string;
   partitions?: number;
 }
 
+/** The checkout saga's topics carry the most traffic: more partitions, more consumers in parallel. */
+const CHECKOUT_PARTITIONS = 6;
+
 const AUDIT_ONLY = 'Kept for the audit trail; no service acts on it.';
 
 const OWNERSHIP: Record<string, Ownership> = {
-  'auth.user.registered': { producers: ['auth-register'], unconsumedReason: 'The verification code travels as auth.code.issued; this one is kept for the audit trail.' },
+  'auth.user.registered': {
+    producers: ['auth-register'],
+    unconsumedReason: 'The verification code travels as auth.code.issued; this one is kept for the audit trail.',
+  },
   'auth.code.issued': { producers: ['auth-register', 'auth-verify-email', 'auth-login', 'auth-2fa-setup', 'auth-password-reset-request'] },
   'auth.user.onboarding-completed': { producers: ['auth-onboarding-complete'] },
   'auth.user.tenant-assigned': { producers: ['auth-on-tenant-provisioned'], unconsumedReason: AUDIT_ONLY },
@@ -55,7 +65,12 @@ const OWNERSHIP: Record<string, Ownership> = {
   'products.product.deleted': { producers: ['products-delete'] },
   'products.variant.upserted': { producers: ['products-variant-upsert'] },
   'products.variant.deleted': { producers: ['products-variant-delete'] },
-  'review.rating.updated': { producers: ['review-on-review-moderated'], future: true },
+  'review.review.created': {
+    producers: ['review-create'],
+    unconsumedReason: 'A review counts only once moderated (review.review.moderated); this one is kept for the audit trail.',
+  },
+  'review.review.moderated': { producers: ['review-moderate'] },
+  'review.rating.updated': { producers: ['review-on-review-moderated'] },
   'inventory.stock.changed': {
     producers: [
       'inventory-set',
@@ -65,8 +80,31 @@ const OWNERSHIP: Record<string, Ownership> = {
       'inventory-on-order-cancelled',
       'inventory-expire-reservations',
     ],
-    future: true,
   },
+  'inventory.stock.low': { producers: ['inventory-set', 'inventory-adjust', 'inventory-on-order-created'] },
+  'inventory.reservation.reserved': { producers: ['inventory-on-order-created'], partitions: CHECKOUT_PARTITIONS },
+  'inventory.reservation.rejected': {
+    producers: ['inventory-on-order-created', 'inventory-on-order-confirmed', 'inventory-expire-reservations'],
+    partitions: CHECKOUT_PARTITIONS,
+  },
+  'orders.order.created': { producers: ['orders-create'], partitions: CHECKOUT_PARTITIONS },
+  'orders.order.confirmed': { producers: ['orders-on-payment-succeeded'], partitions: CHECKOUT_PARTITIONS },
+  'orders.order.cancelled': {
+    producers: ['orders-cancel', 'orders-on-inventory-rejected', 'orders-on-payment-failed'],
+    partitions: CHECKOUT_PARTITIONS,
+  },
+  'orders.order.fulfilled': { producers: ['orders-fulfil'] },
+  'orders.order.delivered': { producers: ['orders-deliver'] },
+  'payment.payment.succeeded': {
+    producers: ['payment-on-inventory-reserved', 'payment-webhook-stripe', 'payment-webhook-paystack'],
+    partitions: CHECKOUT_PARTITIONS,
+  },
+  'payment.payment.failed': {
+    producers: ['payment-on-inventory-reserved', 'payment-webhook-stripe', 'payment-webhook-paystack'],
+    partitions: CHECKOUT_PARTITIONS,
+  },
+  'payment.payment.refunded': { producers: ['payment-refund', 'payment-on-order-cancelled', 'payment-webhook-stripe', 'payment-webhook-paystack'] },
+  'cart.coupon.created': { producers: ['cart-coupon-create'], unconsumedReason: AUDIT_ONLY },
 };
 
 export const DEFAULT_PARTITIONS = 3;
@@ -88,7 +126,6 @@ export interface TopicSpec {
   retentionMs: number;
   dlqRetentionMs: number;
   producers: string[];
-  future: boolean;
   unconsumedReason?: string;
   description: string;
 }
@@ -118,7 +155,6 @@ export const topics = (env: Record<string, string | undefined> = process.env): T
       retentionMs: EVENT_RETENTION_MS,
       dlqRetentionMs: DLQ_RETENTION_MS,
       producers: ownership.producers,
-      future: ownership.future ?? false,
       ...(ownership.unconsumedReason ? { unconsumedReason: ownership.unconsumedReason } : {}),
       description: events.map((event) => event.description).join(' '),
     };
