@@ -4,7 +4,7 @@ import { httpOk } from './http-probe';
 import { goInstall } from './install';
 import type { ServiceDefinition } from './types';
 
-/** stripe-mock answers the Stripe API from its bundled OpenAPI spec and fixtures. */
+/** stripe-mock answers the Stripe API from its bundled OpenAPI spec and fixtures; the payment functions need it. */
 
 export const STRIPE_MOCK_MODULE = 'github.com/stripe/stripe-mock@v0.203.0';
 
@@ -13,7 +13,7 @@ export const stripeMock: ServiceDefinition = {
   title: 'stripe-mock 0.203',
   envVar: 'STRIPE_API_BASE',
   key: 'stripeApiBase',
-  required: false,
+  required: true,
   startTimeoutMs: 20_000,
   localUrl: (config) => `http://${HOST}:${config.ports.stripe}`,
   probe: (base) => httpOk(`${base.replace(/\/+$/, '')}/v1/customers`, { Authorization: 'Bearer sk_test_123' }),

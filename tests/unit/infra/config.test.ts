@@ -63,7 +63,7 @@ describe('launcher config', () => {
     expect(() => selectServices(['kafka', 'postgres'])).toThrow('unknown service postgres');
   });
 
-  it('marks kafka, mongo and redis required, stripe and prometheus optional', () => {
-    expect(SERVICES.filter((d) => d.required).map((d) => d.name)).toEqual(['kafka', 'mongo', 'redis']);
+  it('marks kafka, mongo, redis and stripe-mock required, prometheus optional', () => {
+    expect(SERVICES.filter((d) => d.required).map((d) => d.name)).toEqual(['kafka', 'mongo', 'redis', 'stripe']);
   });
 });

@@ -7,8 +7,8 @@ const reports: ServiceReport[] = [
   { name: 'kafka', title: 'kafka 3.9 KRaft', url: '127.0.0.1:9092', state: 'reused', seconds: 0.21 },
   { name: 'mongo', title: 'MONGO_URL', url: 'mongodb://db:27017/', state: 'external', seconds: 0.3 },
   { name: 'redis', title: 'redis-server', url: 'redis://127.0.0.1:6379', state: 'started', seconds: 1.04 },
-  { name: 'stripe', title: 'stripe-mock', url: 'http://127.0.0.1:12111', state: 'failed', seconds: 2, error: 'boom' },
-  { name: 'prometheus', title: 'prometheus', url: 'http://127.0.0.1:9090', state: 'started', seconds: 1 },
+  { name: 'stripe', title: 'stripe-mock', url: 'http://127.0.0.1:12111', state: 'started', seconds: 2 },
+  { name: 'prometheus', title: 'prometheus', url: 'http://127.0.0.1:9090', state: 'failed', seconds: 1, error: 'boom' },
 ];
 
 describe('launcher report', () => {
@@ -29,7 +29,7 @@ describe('launcher report', () => {
       kafkaBrokers: '127.0.0.1:9092',
       mongoUrl: 'mongodb://db:27017/',
       redisUrl: 'redis://127.0.0.1:6379',
-      prometheusUrl: 'http://127.0.0.1:9090',
+      stripeApiBase: 'http://127.0.0.1:12111',
     });
   });
 
@@ -39,7 +39,7 @@ describe('launcher report', () => {
         'export KAFKA_BROKERS=127.0.0.1:9092',
         'export MONGO_URL=mongodb://db:27017/',
         'export REDIS_URL=redis://127.0.0.1:6379',
-        'export PROMETHEUS_URL=http://127.0.0.1:9090',
+        'export STRIPE_API_BASE=http://127.0.0.1:12111',
       ].join('\n'),
     );
     expect(shellQuote('mongodb://u:p@h/db?replicaSet=rs0&w=majority')).toBe(`'mongodb://u:p@h/db?replicaSet=rs0&w=majority'`);
