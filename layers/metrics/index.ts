@@ -38,6 +38,7 @@ export const metrics = {
   dlqMessages: counter('marketplace_dlq_messages_total', 'Messages dead-lettered by the trigger connector.', ['topic', 'function']),
   consumerLag: gauge('marketplace_consumer_lag', 'Kafka consumer lag per group and topic.', ['group', 'topic']),
   readModelLookups: counter('marketplace_read_model_lookups_total', 'Read-model lookups by result.', ['model', 'result']),
+  sagaOutcomes: counter('marketplace_saga_outcomes_total', 'Sagas that reached a final outcome, by saga, outcome and reason.', ['saga', 'outcome', 'reason']),
 };
 
 export const statusClass = (status: number): string => `${Math.floor(status / 100)}xx`;
