@@ -20,7 +20,7 @@ export const makeListReviews =
   async (tenantId: string, viewer: Viewer, query: ListQuery): Promise<{ items: Review[]; nextCursor: string | null }> => {
     const { limit, cursor, productId: product, status } = query;
     if (!viewer.staff && status !== undefined && status !== 'approved') {
-      throw new ForbiddenError('Only the tenant’s staff may list reviews that are not approved.', 'review_status_forbidden', { status });
+      throw new ForbiddenError('Only the tenant’s staff may list reviews that are not approved.', 'review_status_forbidden', { requested: status });
     }
     const filter = { ...(product ? { productId: product } : {}), ...(viewer.staff ? (status ? { status } : {}) : { status: 'approved' as const }) };
     const fetched = await deps.reviews.list(tenantId, filter, { before: decodeCursor(cursor), limit: limit + 1 });

@@ -58,7 +58,7 @@ export const assertVersion = (current: StoredReview, expected: number): void => 
  */
 export const moderateReview = (current: StoredReview, decision: Decision, meta: { by: string; note?: string; now: Date }): StoredReview => {
   if (current.status === decision) {
-    throw new ConflictError(`The review is already ${current.status}.`, 'illegal_transition', { status: current.status });
+    throw new ConflictError(`The review is already ${current.status}.`, 'illegal_transition', { currentStatus: current.status });
   }
   const at = meta.now.toISOString();
   return { ...current, status: decision, version: current.version + 1, updatedAt: at, moderation: { at, by: meta.by, note: meta.note ?? null } };

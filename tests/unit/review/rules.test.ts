@@ -67,7 +67,7 @@ describe('review rules', () => {
         return error;
       }
     })();
-    expect(thrown).toMatchObject({ status: 409, code: 'illegal_transition', extras: { status: 'rejected' } });
+    expect(thrown).toMatchObject({ status: 409, code: 'illegal_transition', extras: { currentStatus: 'rejected' } });
   });
 
   it('checks the version a moderator read', () => {
