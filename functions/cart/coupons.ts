@@ -83,7 +83,7 @@ export const makeCouponLedger = ({ catalog, counters }: CouponLedgerDeps): Coupo
         case 'existing':
           return { code: result.code, discount: result.discount };
         case 'order_conflict':
-          throw new ConflictError(`Order ${input.orderId} already redeemed coupon ${result.code}.`, COUPON_CODES.orderConflict, { code: result.code });
+          throw new ConflictError(`Order ${input.orderId} already redeemed coupon ${result.code}.`, COUPON_CODES.orderConflict, { couponCode: result.code });
         default:
           throw usageRefusal(code, result.outcome);
       }

@@ -82,7 +82,7 @@ export const mongoCouponCatalog = (model: Model<CouponDocument>, client: Pick<Re
           outbox: events,
         });
       } catch (error) {
-        if (isDuplicateKey(error)) throw new ConflictError(`A coupon ${value.code} exists already.`, COUPON_CODES.exists, { code: value.code });
+        if (isDuplicateKey(error)) throw new ConflictError(`A coupon ${value.code} exists already.`, COUPON_CODES.exists, { couponCode: value.code });
         throw error;
       }
       await remember(value).catch(() => undefined);
