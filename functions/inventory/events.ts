@@ -18,6 +18,12 @@ export const stockChanged = defineEvent({
     available: z.number().int(),
     reserved: z.number().int().min(0),
     version: z.number().int().positive(),
+    /** What changed it (optional: consumers of the levels need only the figures above). */
+    cause: z.enum(['set', 'adjusted', 'reserved', 'released', 'committed', 'restocked', 'expired']).optional(),
+    /** The order a reservation step was taken for. */
+    orderId: orderId.optional(),
+    /** The reason an adjustment gave. */
+    reason: z.string().max(200).optional(),
   }),
   aggregate: stock,
   description: 'The stock of one variant changed (set, adjusted, reserved, committed or released).',

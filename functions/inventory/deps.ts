@@ -1,0 +1,55 @@
+import { isFerretDb, redis } from '../../layers/connections';
+import { makeDocumentLock, type DocumentLock } from '../../layers/locks';
+import { viewStore } from '../products/read-model';
+import { productStore } from '../products/repository';
+import { inventoryConfig } from './config';
+import { reservationStore, stockStore, type ReservationStore, type StockStore } from './repository';
+import type { ReservationDeps } from './reservations';
+
+// At cold start: an environment the schema refuses fails the function's load, not its first request.
+const config = inventoryConfig();
+
+/** Waiters on one lock spread their attempts (4–20 ms) rather than polling Redis in step. */
+const jitteredSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms * (1 + Math.random() * 4)));
+
+/**
+ * The stock documents' lock: the same Redis lease as layers/locks (so the outbox relay's pull
+ * queues on it too), with a wait sized for a queue of holds on one hot variant instead of one.
+ */
+const stockDocumentLock: DocumentLock = makeDocumentLock(
+  { needed: isFerretDb, redis, sleep: jitteredSleep },
+  { waitMs: config.STOCK_LOCK_WAIT_MS, retryMs: 4 },
+);
+
+/**
+ * One step of an order at a time, on MongoDB too: a lease per order, held for at most a minute
+ * (a step of a 50-line order queued behind busy variants takes seconds, not minutes).
+ */
+const orderLease = makeDocumentLock({ needed: async () => true, redis, sleep: jitteredSleep }, { ttlMs: 60_000, waitMs: 30_000, retryMs: 10 });
+
+export const inventoryStores = async (): Promise<{ stock: StockStore; reservations: ReservationStore }> => ({
+  stock: await stockStore(stockDocumentLock),
+  reservations: await reservationStore(),
+});
+
+export const reservationDeps = async (): Promise<ReservationDeps> => ({
+  ...(await inventoryStores()),
+  now: () => new Date(),
+  ttlMs: config.RESERVATION_TTL_SECONDS * 1000,
+  lockOrder: (tenantId, orderId, work) => orderLease('inventory-order', `${tenantId}:${orderId}`, work),
+});
+
+/** Whether a tenant's product has the variant: the read model first, the products write model when it does not know (yet). */
+export interface Catalogue {
+  hasVariant(tenantId: string, productId: string, sku: string): Promise<boolean>;
+}
+
+export const productCatalogue: Catalogue = {
+  async hasVariant(tenantId, productId, sku) {
+    const view = await (await viewStore()).read(tenantId, productId);
+    const live = view?.product && (view.deletedVersion ?? 0) < view.product.version;
+    if (live && view.product!.variants.some((v) => v.sku === sku)) return true;
+    const product = await (await productStore()).get(tenantId, productId);
+    return Boolean(product?.variants.some((v) => v.sku === sku));
+  },
+};
