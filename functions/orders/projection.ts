@@ -7,8 +7,8 @@ import type { OrderState } from './states';
  * The order read model (CQRS), pure half: how one event changes an order's summary. Every
  * order event carries the order's version after the change; the summary keeps the highest
  * version seen, so a stale or repeated event changes nothing, in whatever order Kafka
- * delivers the five topics. Only `created` knows the subtotal, discount, coupon, provider and
- * creation time: when it comes after a later event it fills those in and nothing else.
+ * delivers the five topics — except what only that event knows (`created`'s subtotal, discount,
+ * coupon, provider and creation time; `confirmed`'s payment id), filled in once if missing.
  */
 export interface StoredOrderView {
   order: OrderSummary;
@@ -46,14 +46,23 @@ const createdFields = (event: Extract<OrderEvent, { type: typeof orderCreated.ty
 
 const isCreated = (event: OrderEvent): event is Extract<OrderEvent, { type: typeof orderCreated.type }> => event.type === orderCreated.type;
 
+/**
+ * What a stale event still adds: the fields only it carries, when a later event was projected
+ * first (`created`'s amounts and creation time, `confirmed`'s payment id); undefined otherwise.
+ */
+const lateFields = (event: OrderEvent, order: OrderSummary): Partial<OrderSummary> | undefined => {
+  if (isCreated(event) && order.createdAt === null) return createdFields(event);
+  if (event.type === orderConfirmed.type && order.paymentId === null) return { paymentId: event.data.paymentId };
+  return undefined;
+};
+
 export const applyOrderEvent =
   (event: OrderEvent): OrderViewChange =>
   (current) => {
     const rev = (current?.rev ?? 0) + 1;
     if (current && current.order.version >= event.data.version) {
-      // Late `created`: fill in what only it knows, once.
-      if (isCreated(event) && current.order.createdAt === null) return { order: { ...current.order, ...createdFields(event) }, rev };
-      return undefined;
+      const missing = lateFields(event, current.order);
+      return missing ? { order: { ...current.order, ...missing }, rev } : undefined;
     }
     const { data } = event;
     const before = current?.order;
