@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { page, pageQuery } from '../../layers/http/paging';
+import { couponCode } from '../cart/schemas';
 import { productId, sku } from '../products/schemas';
 import { cancelReason, checkoutTerms, currency, orderId, orderLine, orderState, paymentProvider } from './events';
 
@@ -25,7 +26,7 @@ export const lineRequest = z
 export const createOrderBody = z
   .object({
     items: z.array(lineRequest).min(1).max(MAX_LINES).optional(),
-    couponCode: z.string().trim().min(1).max(64).optional(),
+    couponCode: couponCode.optional(),
     email: z.string().trim().email().max(254),
     payment: z.object({ provider: paymentProvider, method: z.string().min(1).max(255).optional() }).strict(),
   })
