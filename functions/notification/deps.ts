@@ -3,7 +3,7 @@ import { unseal } from '../../layers/sealing';
 import { notificationConfig } from './config';
 import type { DeliverDeps } from './deliver';
 import { smtpEmailSender, type EmailSender } from './email';
-import { messageStore, templateStore } from './repository';
+import { contactStore, messageStore, templateStore, type ContactStore } from './repository';
 import { httpSmsProvider, type SmsProvider } from './sms';
 
 class ChannelNotConfiguredError extends Error {
@@ -42,3 +42,10 @@ export const deliverDeps = async (): Promise<DeliverDeps> => {
   const [templates, messages] = await Promise.all([templateStore(), messageStore()]);
   return { templates, messages, ...senders, unseal: (sealed) => unseal(sealed), now: () => new Date() };
 };
+
+/** What the commerce consumers need besides delivery: the contact projection. */
+export interface ContactDeps {
+  contacts: ContactStore;
+}
+
+export const contactDeps = async (): Promise<ContactDeps> => ({ contacts: await contactStore() });

@@ -105,3 +105,35 @@ export const templateModel = (db: Connection): Model<TemplateDocument> =>
 
 export const messageModel = (db: Connection): Model<MessageDocument> =>
   (db.models.Message as Model<MessageDocument> | undefined) ?? db.model<MessageDocument>('Message', (messageSchema ??= buildMessageSchema()));
+
+/** Whom to write to when an event names no address (commerce.ts); `_id` is commerce.ownerContactIdOf or orderContactIdOf. */
+export interface ContactDocument {
+  _id: string;
+  tenantId: string;
+  email: string;
+  name: string | null;
+  tenantName: string | null;
+  updatedAt: Date;
+}
+
+const buildContactSchema = (): Schema<ContactDocument> => {
+  const { Schema } = mongooseLib();
+  const schema = new Schema<ContactDocument>(
+    {
+      _id: { type: String, required: true },
+      tenantId: { type: String, required: true },
+      email: { type: String, required: true },
+      name: { type: String, default: null },
+      tenantName: { type: String, default: null },
+      updatedAt: { type: Date, required: true },
+    },
+    { collection: 'contacts', versionKey: false, strict: 'throw' },
+  );
+  schema.plugin(tenantScopePlugin);
+  return schema;
+};
+
+let contactSchema: Schema<ContactDocument> | undefined;
+
+export const contactModel = (db: Connection): Model<ContactDocument> =>
+  (db.models.Contact as Model<ContactDocument> | undefined) ?? db.model<ContactDocument>('Contact', (contactSchema ??= buildContactSchema()));

@@ -1,8 +1,9 @@
 import type { z } from 'zod';
 import { defineConsumer, type ConsumedEvent } from '../../layers/events/consumer';
 import { tenantProvisioned } from '../tenant/events';
+import { ownerContactIdOf } from './commerce';
 import { makeDeliver, type DeliverDeps, type Delivery, type DeliveryOutcome } from './deliver';
-import { deliverDeps } from './deps';
+import { contactDeps, deliverDeps, type ContactDeps } from './deps';
 import type { WelcomeVariables } from './templates';
 
 type TenantProvisioned = z.infer<typeof tenantProvisioned.schema>;
@@ -19,6 +20,17 @@ export const makeOnTenantProvisioned =
   (event: ConsumedEvent<TenantProvisioned>): Promise<DeliveryOutcome> =>
     makeDeliver(deps)(welcomeDelivery(event));
 
+/** Keeps the owner's address as the tenant's contact: seller alerts (low stock) go to it. */
+export const makeRememberOwner =
+  (deps: ContactDeps & { now: () => Date }) =>
+  (event: ConsumedEvent<TenantProvisioned>): Promise<void> =>
+    deps.contacts.put(
+      event.tenantId,
+      ownerContactIdOf(event.tenantId),
+      { email: event.data.ownerEmail, name: event.data.ownerName, tenantName: event.data.name },
+      deps.now(),
+    );
+
 export default defineConsumer(
   {
     name: 'notification-on-tenant-provisioned',
@@ -26,7 +38,9 @@ export default defineConsumer(
     events: { [tenantProvisioned.type]: tenantProvisioned.schema },
   },
   async (event, context) => {
-    const outcome = await makeOnTenantProvisioned(await deliverDeps())(event);
+    const [deliver, contacts] = await Promise.all([deliverDeps(), contactDeps()]);
+    await makeRememberOwner({ ...contacts, now: deliver.now })(event);
+    const outcome = await makeOnTenantProvisioned(deliver)(event);
     context.log.info({ outcome }, 'welcome delivery');
   },
 );

@@ -1,6 +1,7 @@
 import type { Model } from 'mongoose';
 import { serviceDb } from '../../layers/connections';
-import { messageModel, templateModel, type MessageDocument, type TemplateDocument } from './model';
+import type { Contact } from './commerce';
+import { contactModel, messageModel, templateModel, type ContactDocument, type MessageDocument, type TemplateDocument } from './model';
 import { templateIdOf, type Expected, type MessageRecord } from './rules';
 import type { Channel, MessageState, TemplateInput, TemplateKey } from './schemas';
 
@@ -167,3 +168,24 @@ export const mongoMessageStore = (model: Model<MessageDocument>): MessageStore =
 
 export const templateStore = async (): Promise<TemplateStore> => mongoTemplateStore(templateModel(await serviceDb('notification')));
 export const messageStore = async (): Promise<MessageStore> => mongoMessageStore(messageModel(await serviceDb('notification')));
+
+/** The contacts port (commerce.ts): every call is scoped to one tenant; ids from commerce.ownerContactIdOf / orderContactIdOf. */
+export interface ContactStore {
+  /** Creates or replaces the contact (idempotent: the same event writes the same values). */
+  put(tenantId: string, id: string, contact: Contact, now: Date): Promise<void>;
+  get(tenantId: string, id: string): Promise<Contact | undefined>;
+}
+
+export const mongoContactStore = (model: Model<ContactDocument>): ContactStore => ({
+  async put(tenantId, id, { email, name, tenantName }, now) {
+    const write = () => model.updateOne({ _id: id, tenantId }, { $set: { email, name, tenantName, updatedAt: now } }, { upsert: true });
+    // Two first writes racing: one inserts, the other's insert hits the key and runs again as an update.
+    await write().catch((error: { code?: number }) => (error.code === DUPLICATE_KEY ? write() : Promise.reject(error)));
+  },
+  async get(tenantId, id) {
+    const doc = await model.findOne({ _id: id, tenantId }).lean<ContactDocument>();
+    return doc ? { email: doc.email, name: doc.name ?? null, tenantName: doc.tenantName ?? null } : undefined;
+  },
+});
+
+export const contactStore = async (): Promise<ContactStore> => mongoContactStore(contactModel(await serviceDb('notification')));

@@ -1,8 +1,19 @@
 import { z } from 'zod';
 import { DELIVERY_CHANNELS } from '../auth/events';
 
-/** What a template is for: one per message purpose (receipts join later). */
-export const TEMPLATE_KEYS = ['email-verification', 'login-2fa', '2fa-setup', 'password-reset', 'welcome', 'signin-flagged'] as const;
+/** What a template is for: one per message purpose. */
+export const TEMPLATE_KEYS = [
+  'email-verification',
+  'login-2fa',
+  '2fa-setup',
+  'password-reset',
+  'welcome',
+  'signin-flagged',
+  'order-receipt',
+  'order-cancelled',
+  'payment-refunded',
+  'stock-low',
+] as const;
 export const templateKey = z.enum(TEMPLATE_KEYS);
 export type TemplateKey = z.infer<typeof templateKey>;
 

@@ -47,6 +47,66 @@ export interface SigninFlaggedVariables {
   time: string;
 }
 
+/** One line of an order, its money already formatted in the order's currency. */
+export interface OrderLineVariables {
+  name: string;
+  sku: string;
+  quantity: number;
+  unitPrice: string;
+  lineTotal: string;
+}
+
+/** What every message about an order shows: its id, lines and total (formatted, e.g. `€12.50`). */
+export interface OrderVariables {
+  email: string;
+  orderId: string;
+  lines: OrderLineVariables[];
+  /** Units over all lines. */
+  itemCount: number;
+  total: string;
+  currency: string;
+}
+
+export type ReceiptVariables = OrderVariables;
+
+export interface OrderCancelledVariables extends OrderVariables {
+  /** The cancel reason's code (`out_of_stock`, `payment_failed`, ...). */
+  reason: string;
+  /** The reason in words, to follow "because". */
+  reasonText: string;
+  /** The order had been paid (cancelled from `confirmed`): the payment is refunded. */
+  refund: boolean;
+}
+
+export interface PaymentRefundedVariables {
+  email: string;
+  orderId: string;
+  /** This refund. */
+  amount: string;
+  /** Everything refunded for the order so far, this refund included. */
+  refundedTotal: string;
+  /** What was captured for the order. */
+  captured: string;
+  /** Everything captured has now been refunded. */
+  full: boolean;
+  /** `order_cancelled` or `requested`. */
+  reason: string;
+  reasonText: string;
+  currency: string;
+}
+
+export interface StockLowVariables {
+  /** The tenant owner's name, when known. */
+  name: string;
+  tenantName: string;
+  productId: string;
+  /** The product's name from the catalogue, or its id when the catalogue does not know it. */
+  productName: string;
+  sku: string;
+  available: number;
+  threshold: number;
+}
+
 export interface TemplateVariables {
   'email-verification': CodeVariables;
   'login-2fa': CodeVariables;
@@ -54,6 +114,10 @@ export interface TemplateVariables {
   'password-reset': CodeVariables;
   welcome: WelcomeVariables;
   'signin-flagged': SigninFlaggedVariables;
+  'order-receipt': ReceiptVariables;
+  'order-cancelled': OrderCancelledVariables;
+  'payment-refunded': PaymentRefundedVariables;
+  'stock-low': StockLowVariables;
 }
 
 /** The keys whose messages carry a one-time secret in the `code` variable. */
@@ -66,6 +130,18 @@ const sampleCode = (code: string): CodeVariables => ({
   expiresAt: '2030-01-01T10:15:00.000Z',
   expiresInMinutes: 15,
 });
+
+const sampleOrder: OrderVariables = {
+  email: 'ada@example.com',
+  orderId: '0190a0a0-0000-7000-8000-0000000000f1',
+  lines: [
+    { name: 'Difference Engine mug', sku: 'MUG-L', quantity: 2, unitPrice: '€12.50', lineTotal: '€25.00' },
+    { name: 'Punched card coasters', sku: 'SET-4', quantity: 1, unitPrice: '€20.00', lineTotal: '€20.00' },
+  ],
+  itemCount: 3,
+  total: '€45.00',
+  currency: 'EUR',
+};
 
 /** What template-upsert renders a template with: every variable the real messages have. */
 export const SAMPLE_VARIABLES: TemplateVariables = {
@@ -90,6 +166,28 @@ export const SAMPLE_VARIABLES: TemplateVariables = {
     locked: false,
     time: '2030-01-01T10:00:00.000Z',
   },
+  'order-receipt': sampleOrder,
+  'order-cancelled': { ...sampleOrder, reason: 'payment_failed', reasonText: 'the payment did not go through', refund: false },
+  'payment-refunded': {
+    email: 'ada@example.com',
+    orderId: sampleOrder.orderId,
+    amount: '€20.00',
+    refundedTotal: '€20.00',
+    captured: '€45.00',
+    full: false,
+    reason: 'requested',
+    reasonText: 'as requested',
+    currency: 'EUR',
+  },
+  'stock-low': {
+    name: 'Ada Lovelace',
+    tenantName: 'Analytical Engines',
+    productId: '0190a0a0-0000-7000-8000-0000000000aa',
+    productName: 'Difference Engine mug',
+    sku: 'MUG-L',
+    available: 3,
+    threshold: 5,
+  },
 };
 
 const hello = '{{#if name}}Hello {{name}},{{else}}Hello,{{/if}}';
@@ -102,6 +200,14 @@ const codeEmail = (subject: string, lead: string): TemplateContent => ({
 });
 
 const codeSms = (lead: string): TemplateContent => ({ text: `Marketplace: ${lead} {{code}} (expires in {{expiresInMinutes}} min).` });
+
+const linesText = '{{#each lines}}\n- {{quantity}} × {{name}} ({{sku}}) at {{unitPrice}}: {{lineTotal}}\n{{/each}}';
+const linesHtml =
+  '<table>\n<tr><th>Item</th><th>Quantity</th><th>Price</th><th>Total</th></tr>\n{{#each lines}}\n<tr><td>{{name}} ({{sku}})</td><td>{{quantity}}</td><td>{{unitPrice}}</td><td>{{lineTotal}}</td></tr>\n{{/each}}\n</table>';
+const refundLine =
+  '{{#if refund}}You had paid for it: your payment of {{total}} will be refunded to the card or account you paid with.{{else}}You will not be charged for it.{{/if}}';
+const refundedSoFar =
+  '{{#if full}}Everything you paid, {{captured}}, has now been refunded.{{else}}{{refundedTotal}} of the {{captured}} you paid has been refunded so far.{{/if}}';
 
 /** The built-in templates, used for every key, channel and locale a tenant has not written. */
 export const DEFAULT_TEMPLATES: Record<TemplateKey, Record<Channel, TemplateContent>> = {
@@ -140,6 +246,38 @@ export const DEFAULT_TEMPLATES: Record<TemplateKey, Record<Channel, TemplateCont
       html: `<p>Hello,</p>\n<p>A sign-in to {{email}} at {{time}} looked unusual ({{reasonList}}), from IP {{ip}} with {{userAgent}}.</p>\n<p>{{#if locked}}Your account is locked for now to protect it. Reset your password to unlock it.{{else}}If this was you, there is nothing to do. If it was not, reset your password now.{{/if}}</p>\n`,
     },
     sms: { text: 'Marketplace: unusual sign-in to {{email}} ({{reasonList}}).{{#if locked}} Your account is locked.{{/if}}' },
+  },
+  'order-receipt': {
+    email: {
+      subject: 'Your order {{orderId}} is confirmed',
+      text: `Hello,\n\nThank you for your order. Your payment was received and order {{orderId}} is confirmed.\n\n${linesText}\nTotal: {{total}}\n\nWe will tell you when it ships.\n`,
+      html: `<p>Hello,</p>\n<p>Thank you for your order. Your payment was received and order {{orderId}} is confirmed.</p>\n${linesHtml}\n<p><strong>Total: {{total}}</strong></p>\n<p>We will tell you when it ships.</p>\n`,
+    },
+    sms: { text: 'Marketplace: order {{orderId}} is confirmed ({{itemCount}} items, {{total}}).' },
+  },
+  'order-cancelled': {
+    email: {
+      subject: 'Your order {{orderId}} was cancelled',
+      text: `Hello,\n\nYour order {{orderId}} was cancelled because {{reasonText}}.\n\n${linesText}\nTotal: {{total}}\n\n${refundLine}\n`,
+      html: `<p>Hello,</p>\n<p>Your order {{orderId}} was cancelled because {{reasonText}}.</p>\n${linesHtml}\n<p>Total: {{total}}</p>\n<p>${refundLine}</p>\n`,
+    },
+    sms: { text: 'Marketplace: order {{orderId}} was cancelled because {{reasonText}}.{{#if refund}} Your payment of {{total}} will be refunded.{{/if}}' },
+  },
+  'payment-refunded': {
+    email: {
+      subject: '{{amount}} refunded for order {{orderId}}',
+      text: `Hello,\n\nWe refunded {{amount}} for order {{orderId}} {{reasonText}}. ${refundedSoFar}\n\nThe money goes back to the card or account you paid with; your bank may take a few days to show it.\n`,
+      html: `<p>Hello,</p>\n<p>We refunded <strong>{{amount}}</strong> for order {{orderId}} {{reasonText}}. ${refundedSoFar}</p>\n<p>The money goes back to the card or account you paid with; your bank may take a few days to show it.</p>\n`,
+    },
+    sms: { text: 'Marketplace: {{amount}} refunded for order {{orderId}}.' },
+  },
+  'stock-low': {
+    email: {
+      subject: 'Low stock: {{productName}} ({{sku}}) has {{available}} left',
+      text: `${hello}\n\n{{productName}} ({{sku}}) in {{tenantName}} is down to {{available}} available, at or below its low-stock threshold of {{threshold}}. Restock it before it sells out.\n\nProduct id: {{productId}}\n`,
+      html: `<p>${hello}</p>\n<p><strong>{{productName}}</strong> ({{sku}}) in {{tenantName}} is down to <strong>{{available}}</strong> available, at or below its low-stock threshold of {{threshold}}. Restock it before it sells out.</p>\n<p>Product id: {{productId}}</p>\n`,
+    },
+    sms: { text: 'Marketplace: low stock, {{productName}} ({{sku}}) has {{available}} left.' },
   },
 };
 

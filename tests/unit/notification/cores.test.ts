@@ -4,6 +4,7 @@ import { makeListMessages } from '../../../functions/notification/message-list';
 import { encodeCursor, startAttempt, markSent, messageIdOf } from '../../../functions/notification/rules';
 import { makeListTemplates } from '../../../functions/notification/template-list';
 import { makeUpsertTemplate } from '../../../functions/notification/template-upsert';
+import { TEMPLATE_KEYS } from '../../../functions/notification/schemas';
 import { memoryMessageStore, memoryTemplateStore } from './support';
 
 const NOW = new Date('2030-01-01T10:00:00.000Z');
@@ -59,7 +60,7 @@ describe('template list', () => {
     const first = await list('t1', { limit: 2 });
     expect(first.items.map((t) => `${t.key}/${t.locale}`)).toEqual(['login-2fa/en', 'welcome/en']);
     expect(first.nextCursor).toBe(encodeCursor('t1:welcome:sms:en'));
-    expect(first.defaults).toHaveLength(12);
+    expect(first.defaults).toHaveLength(TEMPLATE_KEYS.length * 2);
     expect(first.defaults[0]).toMatchObject({ source: 'default', version: 0, updatedAt: null, updatedBy: null });
     const second = await list('t1', { limit: 2, cursor: first.nextCursor! });
     expect(second.items.map((t) => `${t.key}/${t.locale}`)).toEqual(['welcome/fr']);
