@@ -76,17 +76,23 @@ export const mongoStockStore = (model: Model<StockDocument>, lockDocument: Docum
     return result.matchedCount === 1;
   };
 
+  const read = async (tenantId: string, id: string): Promise<Stock | undefined> => {
+    const doc = await model.findOne({ _id: id, tenantId }).lean<StockDocument>();
+    return doc ? toStock(doc) : undefined;
+  };
+
   return {
-    async get(tenantId, productId, sku) {
-      const doc = await model.findOne({ _id: stockId(productId, sku), tenantId }).lean<StockDocument>();
-      return doc ? toStock(doc) : undefined;
-    },
+    get: (tenantId, productId, sku) => read(tenantId, stockId(productId, sku)),
     async update(tenantId, productId, sku, change) {
       const id = stockId(productId, sku);
+      // A change that writes nothing on what is stored now (no stock for a hold, a release of
+      // nothing, a refused adjustment) is answered from that read, without queueing on the lock.
+      const seen = await read(tenantId, id);
+      const preview = change(seen);
+      if (!preview.next) return preview.result;
       for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt += 1) {
         const outcome = await lockDocument(collection, id, async () => {
-          const doc = await model.findOne({ _id: id, tenantId }).lean<StockDocument>();
-          const current = doc ? toStock(doc) : undefined;
+          const current = await read(tenantId, id);
           const planned = change(current);
           if (!planned.next) return { done: true, planned, created: false };
           return { done: await write(id, current, planned), planned, created: !current };

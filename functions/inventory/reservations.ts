@@ -95,7 +95,8 @@ export const makeReservationSteps = (deps: ReservationDeps) => {
         const available = (await deps.stock.get(tenantId, rest.productId, rest.sku))?.available ?? 0;
         if (available < rest.quantity) unavailable.push({ productId: rest.productId, sku: rest.sku, requested: rest.quantity, available });
       }
-      await releaseAll(reservation, 'released', trace);
+      // Only the lines before this one can be held by this order: every run holds in the same order and stops here.
+      await releaseAll({ ...reservation, lines: lines.slice(0, index) }, 'released', trace);
       return unavailable;
     }
     return [];
