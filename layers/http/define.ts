@@ -40,6 +40,8 @@ export interface HttpOperation<
   idempotent?: boolean;
   rateLimit?: Partial<RateLimitOptions> | false;
   maxBodyBytes?: number;
+  /** Hands the core the body exactly as received (`rawBody`), besides the parsed one: for signed webhooks. */
+  rawBody?: boolean;
 }
 
 export interface HttpRequest<B, Q, P, H> {
@@ -51,6 +53,8 @@ export interface HttpRequest<B, Q, P, H> {
   actor: Actor;
   tenantId: string;
   rawHeaders: Record<string, string | undefined>;
+  /** The body as received; only for operations with `rawBody: true` (undefined for an empty body). */
+  rawBody?: string;
 }
 
 export interface Reply<R> {
@@ -77,7 +81,7 @@ export const defineHttp = <
 ): OpenFaasHandler => {
   const config = loadConfig();
   const handler = functionStack(operation.name, { method: operation.method, path: operation.path }).use(
-    jsonBody({ maxBytes: operation.maxBodyBytes ?? config.MAX_BODY_BYTES }),
+    jsonBody({ maxBytes: operation.maxBodyBytes ?? config.MAX_BODY_BYTES, keepRaw: operation.rawBody === true }),
   );
   if (operation.auth !== 'public') {
     handler.use(jwtAuth()).use(tenancy()).use(requireRole(operation.auth));
@@ -106,6 +110,7 @@ export const defineHttp = <
         actor: context.actor as Actor,
         tenantId: context.tenantId as string,
         rawHeaders: event.headers,
+        ...(operation.rawBody && event.rawBody !== undefined ? { rawBody: event.rawBody } : {}),
       },
       context,
     );

@@ -8,9 +8,11 @@ export interface JsonBodyOptions {
   rejectOperatorKeys?: boolean;
   /** Maximum nesting depth, against stack exhaustion and pathological documents. */
   maxDepth?: number;
+  /** Keep the body as received in `event.rawBody` (a signed webhook is verified over its exact bytes). */
+  keepRaw?: boolean;
 }
 
-const defaults: Required<JsonBodyOptions> = { maxBytes: 100 * 1024, rejectOperatorKeys: true, maxDepth: 16 };
+const defaults: Required<JsonBodyOptions> = { maxBytes: 100 * 1024, rejectOperatorKeys: true, maxDepth: 16, keepRaw: false };
 
 const FORBIDDEN_KEY = /^\$|\./;
 
@@ -48,6 +50,7 @@ export const jsonBody = (opts: JsonBodyOptions = {}): middy.MiddlewareObj<HttpEv
     }
     if (typeof raw !== 'string' && !Buffer.isBuffer(raw)) return; // already parsed by an outer layer
     if (byteLength(raw) > options.maxBytes) throw new PayloadTooLargeError(options.maxBytes);
+    if (options.keepRaw) event.rawBody = raw.toString();
     const contentType = (event.headers['content-type'] ?? 'application/json').split(';')[0]!.trim().toLowerCase();
     if (contentType !== 'application/json' && !contentType.endsWith('+json')) throw new UnsupportedMediaTypeError();
     let parsed: unknown;

@@ -12,6 +12,8 @@ export interface HttpEvent {
   query: Record<string, string | undefined>;
   /** Raw string before `jsonBody`, the parsed JSON value after it, the validated value after `validate`. */
   body: unknown;
+  /** The body exactly as received, kept by `jsonBody({ keepRaw: true })` for signature checks (webhooks). */
+  rawBody?: string;
   /** Filled by `route` from the operation's path template. */
   params: Record<string, string>;
   sourceIp?: string;

@@ -96,3 +96,55 @@ export const provideDevJwks = async (file: string, env: NodeJS.ProcessEnv = proc
     for (const name of provided) delete env[name];
   };
 };
+
+/** The payment providers' local secrets, kept in the dev key file beside the others. */
+export interface DevPaymentSecrets {
+  /** STRIPE_SECRET_KEY: stripe-mock takes any `sk_test_…`. */
+  stripeSecretKey: string;
+  /** STRIPE_WEBHOOK_SECRET: signs the Stripe webhooks a developer sends to payment-webhook-stripe. */
+  stripeWebhookSecret: string;
+  /** PAYSTACK_SECRET_KEY: the local Paystack peer's bearer key and webhook signing key. */
+  paystackSecretKey: string;
+}
+
+const PAYMENT_SECRETS: Record<keyof DevPaymentSecrets, RegExp> = {
+  stripeSecretKey: /^sk_test_[0-9a-f]{32}$/,
+  stripeWebhookSecret: /^whsec_[0-9a-f]{32}$/,
+  paystackSecretKey: /^sk_test_[0-9a-f]{40}$/,
+};
+
+const newPaymentSecrets = (): DevPaymentSecrets => ({
+  stripeSecretKey: `sk_test_${randomBytes(16).toString('hex')}`,
+  stripeWebhookSecret: `whsec_${randomBytes(16).toString('hex')}`,
+  paystackSecretKey: `sk_test_${randomBytes(20).toString('hex')}`,
+});
+
+/** The payment secrets of the dev key file, generated and added on first use. */
+export const loadOrCreateDevPaymentSecrets = async (file: string): Promise<DevPaymentSecrets> => {
+  const secrets = (await loadOrCreateDevSecrets(file)) as DevSecrets & { payment?: Partial<DevPaymentSecrets> };
+  const stored = secrets.payment ?? {};
+  const valid = (Object.keys(PAYMENT_SECRETS) as (keyof DevPaymentSecrets)[]).every((name) => PAYMENT_SECRETS[name].test(stored[name] ?? ''));
+  if (valid) return stored as DevPaymentSecrets;
+  const payment = newPaymentSecrets();
+  await writeSecrets(file, { ...secrets, payment } as DevSecrets);
+  return payment;
+};
+
+/**
+ * `npm start`: STRIPE_SECRET_KEY, STRIPE_WEBHOOK_SECRET and PAYSTACK_SECRET_KEY from the dev key
+ * file, each unless the environment sets it. Returns a function that undoes what it set.
+ */
+export const provideDevPaymentKeys = async (file: string, env: NodeJS.ProcessEnv = process.env): Promise<() => void> => {
+  const wanted: [string, keyof DevPaymentSecrets][] = [
+    ['STRIPE_SECRET_KEY', 'stripeSecretKey'],
+    ['STRIPE_WEBHOOK_SECRET', 'stripeWebhookSecret'],
+    ['PAYSTACK_SECRET_KEY', 'paystackSecretKey'],
+  ];
+  const missing = wanted.filter(([name]) => !env[name]);
+  if (missing.length === 0) return () => undefined;
+  const secrets = await loadOrCreateDevPaymentSecrets(file);
+  for (const [name, key] of missing) env[name] = secrets[key];
+  return () => {
+    for (const [name] of missing) delete env[name];
+  };
+};

@@ -12,7 +12,9 @@ import { provisionTopics, topicConfigs } from '../../triggers/provision';
 import { loadStack, stackFunctions, type Stack } from '../../triggers/stack';
 import { buildAll, BuildError, isBuildStale } from '../build';
 import { REPO_ROOT } from '../paths';
+import { DEFAULT_DEV_KEYS_PATH, provideDevPaymentKeys } from './dev-keys';
 import { startDevMailbox } from './dev-mailbox';
+import { startDevPaystack } from './dev-paystack';
 import { httpInvoke } from './invoke-http';
 import { startGateway, type Gateway } from './server';
 
@@ -89,12 +91,17 @@ const main = async (): Promise<void> => {
   log.info({ applied }, 'backing services ready');
   // Before the functions load: a local SMTP sink and SMS peer when none is configured.
   const mailbox = await startDevMailbox(log);
+  // Payment secrets from the dev key file, and a local Paystack when PAYSTACK_API_BASE is unset.
+  await provideDevPaymentKeys(DEFAULT_DEV_KEYS_PATH);
+  const paystack = await startDevPaystack(log);
 
   const stack = loadStack(STACK_PATH);
   await buildIfStale(stack, log);
   await provision(log);
 
-  const gateway = await startGateway({ stackPath: STACK_PATH, logger: log, ...(mailbox ? { extraRoutes: mailbox.routes } : {}) });
+  const extraRoutes = { ...mailbox?.routes, ...paystack?.routes };
+  const gateway = await startGateway({ stackPath: STACK_PATH, logger: log, ...(Object.keys(extraRoutes).length > 0 ? { extraRoutes } : {}) });
+  paystack?.peer.setWebhookUrl(`${gateway.url}/function/payment-webhook-paystack`);
   const invoke = httpInvoke(gateway.url);
   const secret = process.env.CONNECTOR_SECRET;
   const connector = await startConnector({ stack, invoke, kafka: await kafka(), log, ...(secret ? { secret } : {}) });
@@ -111,6 +118,7 @@ const main = async (): Promise<void> => {
     await Promise.allSettled([connector.stop(), outbox.stop()]);
     await gateway.close();
     await mailbox?.stop();
+    await paystack?.stop();
     await closeConnections();
     process.exit(0);
   };

@@ -16,6 +16,10 @@ export const useTestKeys = async () => {
   process.env.AUTH_SIGNING_KEYS = JSON.stringify([key.privateJwk]);
   process.env.SEALING_KEY = randomBytes(32).toString('base64url');
   process.env.AUTH_SECRET_KEY = randomBytes(32).toString('base64url');
+  // Payment providers: stripe-mock takes any test key; the Paystack peer checks and signs with this one.
+  process.env.STRIPE_SECRET_KEY = `sk_test_${randomBytes(16).toString('hex')}`;
+  process.env.STRIPE_WEBHOOK_SECRET = `whsec_${randomBytes(16).toString('hex')}`;
+  process.env.PAYSTACK_SECRET_KEY = `sk_test_${randomBytes(20).toString('hex')}`;
   process.env.RATE_LIMIT_CAPACITY = '100000';
   process.env.RATE_LIMIT_REFILL_PER_SECOND = '100000';
   const signer = createTokenSigner({

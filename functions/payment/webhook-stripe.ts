@@ -1,0 +1,49 @@
+import Stripe from 'stripe';
+import { z } from 'zod';
+import { defineHttp } from '../../layers/http/define';
+import { paymentConfig, requireSecret } from './config';
+import { paymentDeps } from './deps';
+import { makeApplyWebhook } from './steps';
+import { webhookReply } from './schemas';
+import { stripeDecision, verifyStripeEvent } from './webhooks';
+
+export const STRIPE_WEBHOOK = 'payment-webhook-stripe';
+
+const headers = z.object({ 'stripe-signature': z.string().max(2048).optional() }).passthrough();
+
+/**
+ * Stripe's webhook endpoint (public: the signature is the authentication). Verified over the
+ * raw body with the endpoint secret and a 300 s timestamp tolerance; payment_intent.succeeded,
+ * .payment_failed and .canceled decide our payment of the order named in the intent's metadata,
+ * in the same single write as the saga's own step (first outcome wins, emitted once). Unsigned,
+ * wrongly signed or stale → 400; an event id already applied → 409 `webhook_replayed`; both
+ * change nothing. Other events are acknowledged and ignored.
+ */
+export default defineHttp(
+  {
+    name: STRIPE_WEBHOOK,
+    method: 'POST',
+    summary: 'Stripe webhook (signed)',
+    description: 'Verified with the Stripe-Signature header (HMAC-SHA256 over `t.payload`, 300 s tolerance). Replays are refused with 409.',
+    tags: ['payment'],
+    auth: 'public',
+    rawBody: true,
+    rateLimit: { keyPrefix: 'rl:webhook-stripe:', scopes: ['ip'] },
+    request: { headers },
+    response: { status: 200, schema: webhookReply, description: 'Received; `result` says what it changed' },
+    errors: [409],
+  },
+  async ({ headers: given, rawBody }) => {
+    const config = paymentConfig();
+    // The library's verifier needs no API key: verification is HMAC with the endpoint secret.
+    const event = verifyStripeEvent(Stripe.webhooks, {
+      rawBody,
+      signature: given['stripe-signature'],
+      secret: requireSecret('STRIPE_WEBHOOK_SECRET', config),
+      toleranceSeconds: config.STRIPE_WEBHOOK_TOLERANCE_SECONDS,
+      nowMs: Date.now(),
+    });
+    const result = await makeApplyWebhook(await paymentDeps(), STRIPE_WEBHOOK)(stripeDecision(event));
+    return { body: { received: true as const, result } };
+  },
+);
