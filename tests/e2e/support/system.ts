@@ -60,6 +60,9 @@ export const startSystem = async (options: SystemOptions = {}) => {
   // The identity service's own limits (sign-ins per IP and email, registrations per IP) likewise.
   process.env.AUTH_RATE_LIMIT_SCALE = '1000';
   process.env.CONNECTOR_SECRET = randomBytes(24).toString('hex');
+  // stripe-mock takes any well-formed test key; the webhook secret is this run's, so the tests sign as Stripe does.
+  process.env.STRIPE_SECRET_KEY = `sk_test_${randomBytes(12).toString('hex')}`;
+  process.env.STRIPE_WEBHOOK_SECRET = `whsec_${randomBytes(24).toString('base64url')}`;
   process.env.KAFKAJS_NO_PARTITIONER_WARNING = '1';
   // Tests poll from one IP far faster than any client would; rate limits have their own tests.
   process.env.RATE_LIMIT_CAPACITY = '1000000';
