@@ -42,7 +42,7 @@ export const makeCreateReview =
 
 export default defineHttp(
   {
-    name: CREATE_REVIEW,
+    name: 'review-create',
     method: 'POST',
     summary: 'Review a product you received (once per product)',
     tags: ['review'],

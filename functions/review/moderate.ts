@@ -44,7 +44,7 @@ export const makeModerateReview =
 
 export default defineHttp(
   {
-    name: MODERATE_REVIEW,
+    name: 'review-moderate',
     method: 'POST',
     path: '/{id}',
     summary: 'Approve or reject a review (If-Match required)',

@@ -50,7 +50,7 @@ export const makeOnReviewModerated =
 
 export default defineConsumer(
   {
-    name: AGGREGATE_RATING,
+    name: 'review-on-review-moderated',
     summary: "Keep each product's rating (sum and count of approved reviews)",
     events: { [reviewModerated.type]: reviewModerated.schema },
   },
