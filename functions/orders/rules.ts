@@ -9,6 +9,7 @@ import { MAX_QUANTITY, type CreateOrderBody, type Order, type OrderOut } from '.
 export const ORDER_CODES = {
   cartEmpty: 'cart_empty',
   quantityTooLarge: 'quantity_too_large',
+  reasonNotAllowed: 'cancel_reason_not_allowed',
 } as const;
 
 export interface LineRequest {
@@ -137,4 +138,22 @@ export const assertVersion = (order: Order, expectedVersion: number | undefined)
   if (expectedVersion !== undefined && order.version !== expectedVersion) {
     throw new PreconditionFailedError(`The order is at version ${order.version}, not ${expectedVersion}; read it again.`, { version: order.version });
   }
+};
+
+export type CancelledBy = 'buyer_cancelled' | 'seller_cancelled';
+
+/**
+ * Why a person cancels: as its buyer (`buyer_cancelled`) or for the seller (`seller_cancelled`,
+ * staff and above). A reason the caller may not give is a 422; none given, the buyer's own
+ * cancel is the buyer's, anyone else's the seller's.
+ */
+export const cancelReasonOf = (actor: Pick<Actor, 'userId' | 'roles'>, order: Order, requested?: CancelledBy): CancelledBy => {
+  const allowed: CancelledBy[] = [];
+  if (order.buyerId === actor.userId) allowed.push('buyer_cancelled');
+  if (isSeller(actor)) allowed.push('seller_cancelled');
+  if (requested === undefined) return allowed[0]!;
+  if (!allowed.includes(requested)) {
+    throw new UnprocessableError(`You cannot cancel this order as ${requested}.`, ORDER_CODES.reasonNotAllowed, { allowed });
+  }
+  return requested;
 };

@@ -35,6 +35,13 @@ export type CreateOrderBody = z.infer<typeof createOrderBody>;
 
 export const orderIdParams = z.object({ id: orderId }).strict();
 
+/** orders-cancel's optional body: who the caller cancels as (by default, the buyer's own cancel is the buyer's). */
+export const cancelOrderBody = z
+  .object({ reason: z.enum(['buyer_cancelled', 'seller_cancelled']).optional() })
+  .strict()
+  .optional();
+export type CancelOrderBody = z.infer<typeof cancelOrderBody>;
+
 export const listOrdersQuery = z
   .object({
     /** `buyer`: the caller's own orders; `seller`: every order of the tenant (staff and above). */

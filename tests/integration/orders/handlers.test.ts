@@ -275,7 +275,17 @@ describe('orders-cancel, -fulfil and -deliver', () => {
     const placed = await placeOrder(fns.create!, s.buyer, orderBody([{ productId: s.mug.id, sku: 'MUG-S', quantity: 1 }]));
     expect((await invoke(fns.cancel!, { method: 'POST', path: `/${placed.id}`, token: s.otherBuyer })).status).toBe(404);
     expect((await storedOrder(placed.id))!.state).toBe('pending');
-    const cancelled = await invoke(fns.cancel!, { method: 'POST', path: `/${placed.id}`, token: s.buyer });
+    expect(await invoke(fns.cancel!, { method: 'POST', path: `/${placed.id}`, token: s.buyer, body: { reason: 'seller_cancelled' } })).toMatchObject({
+      status: 422,
+      body: { code: 'cancel_reason_not_allowed' },
+    });
+    expect(
+      await invoke(fns.cancel!, { method: 'POST', path: `/${placed.id}`, token: s.buyer, body: { reason: 'buyer_cancelled', refund: 100 } }),
+    ).toMatchObject({
+      status: 400,
+    });
+    expect((await storedOrder(placed.id))!.state).toBe('pending');
+    const cancelled = await invoke(fns.cancel!, { method: 'POST', path: `/${placed.id}`, token: s.buyer, body: { reason: 'buyer_cancelled' } });
     expect(cancelled).toMatchObject({
       status: 200,
       body: { state: 'cancelled', version: 2, cancellation: { reason: 'buyer_cancelled', from: 'pending' } },

@@ -153,7 +153,8 @@ describe('order read model (Redis) and orders-list', () => {
     const stranger = await sign(newTenant(), s.buyerA, ['owner']);
     expect((await list(stranger)).body).toEqual({ items: [], nextCursor: null });
     expect((await list(stranger, { view: 'seller' })).body).toEqual({ items: [], nextCursor: null });
-    for (const query of [{ view: 'everyone' }, { limit: '0' }, { limit: '101' }, { cursor: 'a b' }, { state: 'pending' }]) {
+    const bad: Record<string, string>[] = [{ view: 'everyone' }, { limit: '0' }, { limit: '101' }, { cursor: 'a b' }, { state: 'pending' }];
+    for (const query of bad) {
       expect((await list(s.a, query)).status, JSON.stringify(query)).toBe(400);
     }
   });

@@ -89,7 +89,8 @@ export const storedOrder = async (id: string): Promise<StoredOrder | null> => (a
 /** The events an order's outbox holds (nothing drains it in these tests), oldest first. */
 export const outboxOf = async (id: string): Promise<OutboxEntry[]> => (await storedOrder(id))?.outbox ?? [];
 
-export const orderBody = (lines: { productId: string; sku: string; quantity: number }[], extra: Record<string, unknown> = {}) => ({
+/** An orders-create body; lines are loosely typed so tests can send what a client should not. */
+export const orderBody = (lines: Record<string, unknown>[], extra: Record<string, unknown> = {}) => ({
   items: lines,
   email: 'ada@example.com',
   payment: { provider: 'stripe', method: 'pm_card_visa' },

@@ -256,6 +256,21 @@ describe('orders-cancel, -fulfil and -deliver cores', () => {
     expect(await makeCancelOrder(deps)(staff, order.id)).toMatchObject({ state: 'cancelled', cancellation: { reason: 'seller_cancelled' } });
   });
 
+  it('takes the reason the caller may give, and refuses one it may not with 422', async () => {
+    const { deps, orders, order } = await placed();
+    expect(await thrown(makeCancelOrder(deps)(buyer, order.id, { reason: 'seller_cancelled' }))).toMatchObject({
+      status: 422,
+      code: 'cancel_reason_not_allowed',
+    });
+    expect(await thrown(makeCancelOrder(deps)(staff, order.id, { reason: 'buyer_cancelled' }))).toMatchObject({
+      status: 422,
+      code: 'cancel_reason_not_allowed',
+    });
+    expect(orders.row(order.id).order.state).toBe('pending');
+    const staffBuyer = { ...staff, userId: BUYER };
+    expect(await makeCancelOrder(deps)(staffBuyer, order.id, { reason: 'seller_cancelled' })).toMatchObject({ cancellation: { reason: 'seller_cancelled' } });
+  });
+
   it('walks confirmed → fulfilled → delivered, each with its event, and refuses a cancel after delivery with 409 and the state', async () => {
     const { deps, orders, order } = await placed();
     await makeOnPaymentSucceeded(deps)(consumed({ orderId: order.id, paymentId: 'pay_1' }));
@@ -284,9 +299,9 @@ describe('orders-cancel, -fulfil and -deliver cores', () => {
 
   it('checks If-Match when sent: a stale version is 412 and changes nothing', async () => {
     const { deps, orders, order } = await placed();
-    expect(await thrown(makeCancelOrder(deps)(buyer, order.id, 2))).toMatchObject({ status: 412 });
+    expect(await thrown(makeCancelOrder(deps)(buyer, order.id, { expectedVersion: 2 }))).toMatchObject({ status: 412 });
     expect(orders.row(order.id).order.state).toBe('pending');
-    expect(await makeCancelOrder(deps)(buyer, order.id, 1)).toMatchObject({ state: 'cancelled' });
+    expect(await makeCancelOrder(deps)(buyer, order.id, { expectedVersion: 1 })).toMatchObject({ state: 'cancelled' });
   });
 
   it('404s an unknown order', async () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { assertVersion, buildOrder, isSeller, mergeLines, orderRef, storeOf, toApi, visibleTo } from '../../../functions/orders/rules';
+import { assertVersion, buildOrder, cancelReasonOf, isSeller, mergeLines, orderRef, storeOf, toApi, visibleTo } from '../../../functions/orders/rules';
 import { priceLine } from '../../../functions/products/pricing';
 import { NOW, PRODUCT_A, PRODUCT_B, TENANT, productView } from './support';
 
@@ -129,5 +129,16 @@ describe('orders rules', () => {
     expect(() => assertVersion(order(), undefined)).not.toThrow();
     expect(() => assertVersion(order(), 1)).not.toThrow();
     expect(() => assertVersion(order(), 2)).toThrow(expect.objectContaining({ status: 412, extras: { version: 1 } }));
+  });
+
+  it('names a cancel after who made it, and lets someone who is both buyer and staff say which', () => {
+    const placed = order();
+    expect(cancelReasonOf({ userId: 'b1', roles: ['customer'] }, placed)).toBe('buyer_cancelled');
+    expect(cancelReasonOf({ userId: 's1', roles: ['staff'] }, placed)).toBe('seller_cancelled');
+    expect(cancelReasonOf({ userId: 'b1', roles: ['manager'] }, placed)).toBe('buyer_cancelled');
+    expect(cancelReasonOf({ userId: 'b1', roles: ['manager'] }, placed, 'seller_cancelled')).toBe('seller_cancelled');
+    expect(() => cancelReasonOf({ userId: 'b1', roles: ['customer'] }, placed, 'seller_cancelled')).toThrow(
+      expect.objectContaining({ status: 422, code: 'cancel_reason_not_allowed', extras: { allowed: ['buyer_cancelled'] } }),
+    );
   });
 });
