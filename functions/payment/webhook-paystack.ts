@@ -2,8 +2,8 @@ import { z } from 'zod';
 import { defineHttp } from '../../layers/http/define';
 import { paymentConfig, requireSecret } from './config';
 import { paymentDeps } from './deps';
-import { makeApplyWebhook } from './steps';
 import { webhookReply } from './schemas';
+import { makeApplyWebhook, type PaymentDeps, type WebhookResult } from './steps';
 import { paystackDecision, verifyPaystackSignature } from './webhooks';
 
 export const PAYSTACK_WEBHOOK = 'payment-webhook-paystack';
@@ -11,13 +11,20 @@ export const PAYSTACK_WEBHOOK = 'payment-webhook-paystack';
 const headers = z.object({ 'x-paystack-signature': z.string().max(256).optional() }).passthrough();
 
 /**
- * Paystack's webhook endpoint (public: the signature is the authentication). `x-paystack-signature`
- * is the HMAC-SHA512 of the raw body with the secret key. `charge.success` decides the payment
- * of the order whose id is the transaction's reference (tenant from its metadata), in the same
+ * Paystack's webhook (public: the signature is the authentication): `x-paystack-signature` is
+ * the HMAC-SHA512 of the raw body with the secret key. `charge.success` decides the payment of
+ * the order whose id is the transaction's reference (tenant from its metadata), in the same
  * single write as the saga's own step. Paystack signs no timestamp, so there is no staleness to
- * check; a transaction's success already applied is refused as a replay (409). Unsigned or
- * wrongly signed → 400, nothing changed.
+ * check; a transaction's success already applied is a replay (409). Unsigned or wrongly signed
+ * → 400. Either way nothing changes.
  */
+export const makePaystackWebhook =
+  (deps: PaymentDeps, settings: { secret: string }) =>
+  async (delivery: { rawBody: string | undefined; signature: string | undefined; body: unknown }): Promise<WebhookResult> => {
+    verifyPaystackSignature({ rawBody: delivery.rawBody, signature: delivery.signature, secret: settings.secret });
+    return makeApplyWebhook(deps, PAYSTACK_WEBHOOK)(paystackDecision(delivery.body));
+  };
+
 export default defineHttp(
   {
     name: PAYSTACK_WEBHOOK,
@@ -33,8 +40,8 @@ export default defineHttp(
     errors: [409],
   },
   async ({ headers: given, rawBody, body }) => {
-    verifyPaystackSignature({ rawBody, signature: given['x-paystack-signature'], secret: requireSecret('PAYSTACK_SECRET_KEY', paymentConfig()) });
-    const result = await makeApplyWebhook(await paymentDeps(), PAYSTACK_WEBHOOK)(paystackDecision(body));
+    const settings = { secret: requireSecret('PAYSTACK_SECRET_KEY', paymentConfig()) };
+    const result = await makePaystackWebhook(await paymentDeps(), settings)({ rawBody, signature: given['x-paystack-signature'], body });
     return { body: { received: true as const, result } };
   },
 );

@@ -11,9 +11,9 @@ import type { Outcome, Provider } from './rules';
  * payload's metadata, never from anything unsigned. Refusals are 400 problems with a stable
  * code (`webhook_signature_missing`, `webhook_signature_invalid`, `webhook_timestamp_stale`);
  * a replay (an event id already applied) is refused later, atomically with the write, as 409
- * `webhook_replayed` (rules.ts). Stripe does not retry after a 4xx it caused with a replay of
- * an event we already answered 2xx, and a delivery we failed (5xx) was never recorded, so
- * its retry is applied normally.
+ * `webhook_replayed` (rules.ts). Providers resend only what was not answered 2xx; a delivery we
+ * failed (5xx) was not recorded, so its retry is applied normally (steps.ts completes a refund
+ * such a delivery left pending).
  */
 export type WebhookDecision =
   | {
