@@ -19,14 +19,15 @@ const TYPE_BASE = 'https://docs.marketplace.dev/problems/';
 export const toProblem = (error: unknown, instance?: string): { problem: Problem; headers: Record<string, string> } => {
   if (error instanceof AppError) {
     return {
+      // Extras first: an extra that shares a member's name (`status`, `code`…) can never replace it.
       problem: {
+        ...error.extras,
         type: `${TYPE_BASE}${error.code}`,
         title: error.title,
         status: error.status,
         detail: error.message,
         ...(instance ? { instance } : {}),
         code: error.code,
-        ...error.extras,
       },
       headers: error.headers,
     };

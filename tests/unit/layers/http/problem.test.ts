@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { NotFoundError, TooManyRequestsError, ValidationError } from '../../../../layers/errors';
+import { ConflictError, NotFoundError, TooManyRequestsError, ValidationError } from '../../../../layers/errors';
 import { problemResponse, toProblem } from '../../../../layers/http/problem';
 
 describe('problem details', () => {
@@ -16,6 +16,12 @@ describe('problem details', () => {
       },
       headers: {},
     });
+  });
+
+  it('never lets an extra replace a member of the problem', () => {
+    const { problem } = toProblem(new ConflictError('Already decided.', 'illegal_transition', { status: 'approved', code: 'other', state: 'approved' }));
+    expect(problem).toMatchObject({ status: 409, code: 'illegal_transition', state: 'approved' });
+    expect(problemResponse(new ConflictError('x', 'c', { status: 200 })).statusCode).toBe(409);
   });
 
   it('hides everything about an unknown error', () => {
