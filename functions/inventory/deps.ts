@@ -39,17 +39,20 @@ export const reservationDeps = async (): Promise<ReservationDeps> => ({
   lockOrder: (tenantId, orderId, work) => orderLease('inventory-order', `${tenantId}:${orderId}`, work),
 });
 
-/** Whether a tenant's product has the variant: the read model first, the products write model when it does not know (yet). */
+/** What the tenant's catalogue says of a variant: the read model first, the products write model when it does not know (yet). */
+export type VariantLookup = 'found' | 'no-product' | 'no-variant';
+
 export interface Catalogue {
-  hasVariant(tenantId: string, productId: string, sku: string): Promise<boolean>;
+  variant(tenantId: string, productId: string, sku: string): Promise<VariantLookup>;
 }
 
 export const productCatalogue: Catalogue = {
-  async hasVariant(tenantId, productId, sku) {
+  async variant(tenantId, productId, sku) {
     const view = await (await viewStore()).read(tenantId, productId);
     const live = view?.product && (view.deletedVersion ?? 0) < view.product.version;
-    if (live && view.product!.variants.some((v) => v.sku === sku)) return true;
+    if (live && view.product!.variants.some((v) => v.sku === sku)) return 'found';
     const product = await (await productStore()).get(tenantId, productId);
-    return Boolean(product?.variants.some((v) => v.sku === sku));
+    if (!product) return 'no-product';
+    return product.variants.some((v) => v.sku === sku) ? 'found' : 'no-variant';
   },
 };

@@ -1,4 +1,4 @@
-import { UnprocessableError } from '../../layers/errors';
+import { NotFoundError, UnprocessableError } from '../../layers/errors';
 import { defineHttp } from '../../layers/http/define';
 import { etagOf, optionalIfMatchHeaders, versionFromEtag } from '../../layers/http/versioning';
 import { PRICING_CODES } from '../products/pricing';
@@ -13,15 +13,16 @@ import { setStockBody, stockLevel, stockParams, type SetStockBody, type StockLev
  * Sets a variant's count on hand (PUT semantics). The first set creates the variant's stock
  * (201, no If-Match); every later one replaces the count at the version the seller last read
  * (If-Match required, 428 without, 412 when stale). Only a variant of one of the tenant's
- * products can be stocked (422 `variant_not_found`).
+ * products can be stocked: 404 for a product the tenant does not have (another tenant's
+ * included), 422 `variant_not_found` for a variant its product does not have.
  */
 export const makeSetStock =
   (deps: { stock: StockStore; catalogue: Catalogue; now: () => Date }) =>
   async (tenantId: string, target: StockParams, input: SetStockBody, expectedVersion?: number): Promise<{ stock: StockLevel; created: boolean }> => {
     const { productId, sku } = target;
-    if (!(await deps.catalogue.hasVariant(tenantId, productId, sku))) {
-      throw new UnprocessableError(`Product ${productId} has no variant ${sku}.`, PRICING_CODES.unknownVariant, { productId, sku });
-    }
+    const variant = await deps.catalogue.variant(tenantId, productId, sku);
+    if (variant === 'no-product') throw new NotFoundError('product', productId);
+    if (variant === 'no-variant') throw new UnprocessableError(`Product ${productId} has no variant ${sku}.`, PRICING_CODES.unknownVariant, { productId, sku });
     const { stock, created } = await deps.stock.update(tenantId, productId, sku, (current) =>
       setStock(current, { tenantId, productId, sku }, input, expectedVersion, { source: 'inventory-set', now: deps.now() }),
     );
@@ -38,7 +39,7 @@ export default defineHttp(
     auth: 'staff',
     request: { params: stockParams, headers: optionalIfMatchHeaders, body: setStockBody },
     response: { status: 200, schema: stockLevel, description: 'The stock level (201 when this set created it)' },
-    errors: [409, 412, 422, 428],
+    errors: [404, 409, 412, 422, 428],
   },
   async ({ params, headers, body, tenantId }) => {
     const ifMatch = headers['if-match'];

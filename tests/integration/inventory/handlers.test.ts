@@ -66,11 +66,11 @@ describe('inventory-set, -get and -adjust on FerretDB', () => {
     ]);
   });
 
-  it('refuses an unknown variant, a deleted-or-foreign product, and unknown stock', async () => {
+  it('refuses an unknown variant (422), an unknown product (404), and unknown stock (404)', async () => {
     const tenant = `t-${uuidv7()}`;
     const productId = await createProduct(fns, token, tenant, ['A']);
     expect(await setStock(fns, token, tenant, productId, 'NOPE', { onHand: 1 })).toMatchObject({ status: 422, body: { code: 'variant_not_found' } });
-    expect(await setStock(fns, token, tenant, uuidv7(), 'A', { onHand: 1 })).toMatchObject({ status: 422, body: { code: 'variant_not_found' } });
+    expect(await setStock(fns, token, tenant, uuidv7(), 'A', { onHand: 1 })).toMatchObject({ status: 404, body: { code: 'not_found' } });
     expect(await getStock(fns, token, tenant, productId, 'A')).toMatchObject({ status: 404, body: { code: 'not_found' } });
     expect(await adjust(tenant, productId, 'A', { delta: 1, reason: 'x' })).toMatchObject({ status: 404 });
     expect(await rawStock(productId, 'NOPE')).toBeNull();
@@ -83,8 +83,8 @@ describe('inventory-set, -get and -adjust on FerretDB', () => {
     const productId = await createProduct(fns, token, owner, ['A']);
     await setStock(fns, token, owner, productId, 'A', { onHand: 5 });
     expect((await getStock(fns, token, other, productId, 'A')).status).toBe(404);
-    expect((await setStock(fns, token, other, productId, 'A', { onHand: 99 })).status).toBe(422);
-    expect((await setStock(fns, token, other, productId, 'A', { onHand: 99 }, '"1"')).status).toBe(422);
+    expect((await setStock(fns, token, other, productId, 'A', { onHand: 99 })).status).toBe(404);
+    expect((await setStock(fns, token, other, productId, 'A', { onHand: 99 }, '"1"')).status).toBe(404);
     expect((await adjust(other, productId, 'A', { delta: 50, reason: 'mine' })).status).toBe(404);
     expect((await getStock(fns, token, owner, productId, 'A')).body).toMatchObject({ onHand: 5, version: 1 });
   });

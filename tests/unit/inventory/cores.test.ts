@@ -12,15 +12,16 @@ import { makeReservationSteps } from '../../../functions/inventory/reservations'
 import { makeSetStock } from '../../../functions/inventory/set';
 import { parseConfig } from '../../../layers/config';
 import type { ConsumedEvent } from '../../../layers/events/consumer';
+import type { VariantLookup } from '../../../functions/inventory/deps';
 import { memorySaga, memoryStockStore } from './memory';
 
 const P = '0190a0a0-0000-7000-8000-0000000000aa';
 const now = () => new Date('2026-11-25T10:00:00.000Z');
 
 describe('inventory-set / -get / -adjust cores', () => {
-  const setup = (hasVariant = true) => {
+  const setup = (lookup: VariantLookup = 'found') => {
     const memory = memoryStockStore();
-    const catalogue = { hasVariant: vi.fn(async () => hasVariant) };
+    const catalogue = { variant: vi.fn(async () => lookup) };
     return {
       memory,
       catalogue,
@@ -33,7 +34,7 @@ describe('inventory-set / -get / -adjust cores', () => {
   it('creates, reads, replaces and adjusts a variant’s stock', async () => {
     const { set, get, adjust, memory, catalogue } = setup();
     expect(await set('t1', { productId: P, sku: 'S' }, { onHand: 4 })).toMatchObject({ created: true, stock: { onHand: 4, available: 4, version: 1 } });
-    expect(catalogue.hasVariant).toHaveBeenCalledWith('t1', P, 'S');
+    expect(catalogue.variant).toHaveBeenCalledWith('t1', P, 'S');
     expect(await get('t1', { productId: P, sku: 'S' })).toMatchObject({ onHand: 4, reserved: 0, available: 4, lowStockThreshold: 0 });
     expect(await set('t1', { productId: P, sku: 'S' }, { onHand: 9, lowStockThreshold: 3 }, 1)).toMatchObject({
       created: false,
@@ -43,10 +44,13 @@ describe('inventory-set / -get / -adjust cores', () => {
     expect(memory.outboxOf('t1', P, 'S').map((e) => JSON.parse(e.data).cause)).toEqual(['set', 'set', 'adjusted']);
   });
 
-  it('refuses a variant the catalogue does not know (422) and changes nothing', async () => {
-    const { set, memory } = setup(false);
-    await expect(set('t1', { productId: P, sku: 'S' }, { onHand: 4 })).rejects.toMatchObject({ status: 422, code: 'variant_not_found' });
-    expect(memory.rows.size).toBe(0);
+  it('refuses a variant its product does not have (422) and a product the tenant does not have (404), changing nothing', async () => {
+    const noVariant = setup('no-variant');
+    await expect(noVariant.set('t1', { productId: P, sku: 'S' }, { onHand: 4 })).rejects.toMatchObject({ status: 422, code: 'variant_not_found' });
+    expect(noVariant.memory.rows.size).toBe(0);
+    const noProduct = setup('no-product');
+    await expect(noProduct.set('t1', { productId: P, sku: 'S' }, { onHand: 4 })).rejects.toMatchObject({ status: 404, code: 'not_found' });
+    expect(noProduct.memory.rows.size).toBe(0);
   });
 
   it('404s an unknown stock, for another tenant too', async () => {
