@@ -9,9 +9,6 @@ import { createOrderBody, order, type CreateOrderBody, type Order } from './sche
 
 // Schemas: `createOrderBody` in (strict: no client prices), `order` out (./schemas).
 
-/** Creation's saga step id: the events' source and the log field. */
-export const CREATE_ORDER = 'orders-create';
-
 /** The lines and coupon the order is placed with: the body's, or the buyer's cart's. */
 const basketOf = async (deps: CreateOrderDeps, input: CreateOrderBody, actor: { tenantId: string; userId: string }) => {
   if (input.items) return { items: input.items, couponCode: input.couponCode ?? null };
@@ -54,7 +51,7 @@ export const makeCreateOrder =
     const event = orderCreated.create({
       subject: id,
       tenantId: actor.tenantId,
-      source: CREATE_ORDER,
+      source: 'orders-create',
       data: {
         ...orderRef(created),
         subtotal: created.subtotal,
@@ -77,7 +74,7 @@ export const makeCreateOrder =
 
 export default defineHttp(
   {
-    name: CREATE_ORDER,
+    name: 'orders-create',
     method: 'POST',
     summary: 'Place an order (Idempotency-Key required)',
     description:

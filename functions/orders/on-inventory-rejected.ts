@@ -3,8 +3,6 @@ import { reservationRejected } from '../inventory/events';
 import { orderDeps, type OrderDeps } from './deps';
 import { makeTransitionOrder, type Decide, type TransitionResult } from './transition';
 
-const NAME = 'orders-on-inventory-rejected';
-
 type Rejection = { orderId: string; reason: 'out_of_stock' | 'expired' };
 
 /**
@@ -23,11 +21,11 @@ export const decideRejected =
 export const makeOnInventoryRejected =
   (deps: Pick<OrderDeps, 'store' | 'now' | 'nudge'>) =>
   (event: ConsumedEvent<Rejection>): Promise<TransitionResult> =>
-    makeTransitionOrder(deps)(event.tenantId, event.data.orderId, decideRejected(event.data), { source: NAME, cause: event });
+    makeTransitionOrder(deps)(event.tenantId, event.data.orderId, decideRejected(event.data), { source: 'orders-on-inventory-rejected', cause: event });
 
 export default defineConsumer(
   {
-    name: NAME,
+    name: 'orders-on-inventory-rejected',
     summary: 'Checkout saga: cancel the order when inventory rejects it or its hold expires',
     events: { [reservationRejected.type]: reservationRejected.schema },
   },

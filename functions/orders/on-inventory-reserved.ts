@@ -3,8 +3,6 @@ import { reservationReserved } from '../inventory/events';
 import { orderDeps, type OrderDeps } from './deps';
 import { makeTransitionOrder, type Decide, type TransitionResult } from './transition';
 
-const NAME = 'orders-on-inventory-reserved';
-
 /**
  * Inventory holds every line: pending → reserved (no event; payment reacts to inventory's own).
  * Any other state means the news is old or overtaken (a redelivery; a payment already seen; a
@@ -18,11 +16,11 @@ export const decideReserved =
 export const makeOnInventoryReserved =
   (deps: Pick<OrderDeps, 'store' | 'now' | 'nudge'>) =>
   (event: ConsumedEvent<{ orderId: string; expiresAt: string }>): Promise<TransitionResult> =>
-    makeTransitionOrder(deps)(event.tenantId, event.data.orderId, decideReserved(event.data), { source: NAME, cause: event });
+    makeTransitionOrder(deps)(event.tenantId, event.data.orderId, decideReserved(event.data), { source: 'orders-on-inventory-reserved', cause: event });
 
 export default defineConsumer(
   {
-    name: NAME,
+    name: 'orders-on-inventory-reserved',
     summary: 'Checkout saga: the order is reserved once inventory holds its lines',
     events: { [reservationReserved.type]: reservationReserved.schema },
   },

@@ -3,8 +3,6 @@ import { paymentFailed } from '../payment/events';
 import { orderDeps, type OrderDeps } from './deps';
 import { makeTransitionOrder, type Decide, type TransitionResult } from './transition';
 
-const NAME = 'orders-on-payment-failed';
-
 /**
  * The payment was declined or could not be taken: a pending or reserved order is cancelled
  * (`payment_failed`; inventory releases the hold). Any other state already took its course.
@@ -15,11 +13,11 @@ export const decideFailed: Decide = (order) =>
 export const makeOnPaymentFailed =
   (deps: Pick<OrderDeps, 'store' | 'now' | 'nudge'>) =>
   (event: ConsumedEvent<{ orderId: string }>): Promise<TransitionResult> =>
-    makeTransitionOrder(deps)(event.tenantId, event.data.orderId, decideFailed, { source: NAME, cause: event });
+    makeTransitionOrder(deps)(event.tenantId, event.data.orderId, decideFailed, { source: 'orders-on-payment-failed', cause: event });
 
 export default defineConsumer(
   {
-    name: NAME,
+    name: 'orders-on-payment-failed',
     summary: 'Checkout saga: cancel the order when its payment failed',
     events: { [paymentFailed.type]: paymentFailed.schema },
   },

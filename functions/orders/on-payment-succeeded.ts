@@ -4,8 +4,6 @@ import { orderDeps, type OrderDeps } from './deps';
 import { canTransition } from './states';
 import { makeTransitionOrder, type Decide, type TransitionResult } from './transition';
 
-const NAME = 'orders-on-payment-succeeded';
-
 /**
  * The payment was captured: a pending or reserved order is confirmed with the payment's id
  * (pending too, since payment authorizes only after inventory reserved). A cancelled order stays
@@ -20,11 +18,11 @@ export const decideSucceeded =
 export const makeOnPaymentSucceeded =
   (deps: Pick<OrderDeps, 'store' | 'now' | 'nudge'>) =>
   (event: ConsumedEvent<{ orderId: string; paymentId: string }>): Promise<TransitionResult> =>
-    makeTransitionOrder(deps)(event.tenantId, event.data.orderId, decideSucceeded(event.data), { source: NAME, cause: event });
+    makeTransitionOrder(deps)(event.tenantId, event.data.orderId, decideSucceeded(event.data), { source: 'orders-on-payment-succeeded', cause: event });
 
 export default defineConsumer(
   {
-    name: NAME,
+    name: 'orders-on-payment-succeeded',
     summary: 'Checkout saga: confirm the order once its payment succeeded',
     events: { [paymentSucceeded.type]: paymentSucceeded.schema },
   },

@@ -7,9 +7,9 @@ import type { orderState } from './events';
  * decides whether an order may change; every write then makes the move conditional on the
  * state (and version) it was decided from.
  *
- *   pending ──reserve──▶ reserved ──confirm──▶ confirmed ──fulfil──▶ fulfilled ──deliver──▶ delivered
- *      │  └──────────────confirm───────────────▲   │
- *      └──────────cancel (pending | reserved | confirmed)──────▶ cancelled
+ *   pending ─reserve→ reserved ─confirm→ confirmed ─fulfil→ fulfilled ─deliver→ delivered
+ *   pending ─confirm→ confirmed
+ *   pending | reserved | confirmed ─cancel→ cancelled
  *
  * `confirm` is legal from `pending` too: payment authorizes only on inventory's
  * `reservation.reserved`, so a payment success proves the hold, but orders consumes the two
