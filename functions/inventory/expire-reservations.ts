@@ -5,8 +5,6 @@ import { reservationDeps } from './deps';
 import type { ReservationStore } from './repository';
 import { makeReservationSteps, type ReservationSteps } from './reservations';
 
-const NAME = 'inventory-expire-reservations';
-
 /** Reservations expired side by side: each takes its order's lock and a few stock writes. */
 const PARALLEL = 4;
 
@@ -36,7 +34,7 @@ export const makeExpireReservations =
       await Promise.all(
         due.slice(start, start + PARALLEL).map(async (target) => {
           try {
-            if ((await deps.steps.expire(target, NAME)) === 'expired') report.expired += 1;
+            if ((await deps.steps.expire(target, 'inventory-expire-reservations')) === 'expired') report.expired += 1;
           } catch (error) {
             report.failed += 1;
             deps.log?.warn({ err: error, orderId: target.orderId, tenantId: target.tenantId }, 'reservation expiry failed; the next run retries');
@@ -47,13 +45,16 @@ export const makeExpireReservations =
     return report;
   };
 
-export default defineScheduled({ name: NAME, summary: 'Expire reservations left alone past their time, releasing their stock' }, async (context) => {
-  const deps = await reservationDeps();
-  return makeExpireReservations({
-    reservations: deps.reservations,
-    steps: makeReservationSteps(deps),
-    now: deps.now,
-    batch: inventoryConfig().RESERVATION_EXPIRY_BATCH,
-    log: context.log,
-  })();
-});
+export default defineScheduled(
+  { name: 'inventory-expire-reservations', summary: 'Expire reservations left alone past their time, releasing their stock' },
+  async (context) => {
+    const deps = await reservationDeps();
+    return makeExpireReservations({
+      reservations: deps.reservations,
+      steps: makeReservationSteps(deps),
+      now: deps.now,
+      batch: inventoryConfig().RESERVATION_EXPIRY_BATCH,
+      log: context.log,
+    })();
+  },
+);

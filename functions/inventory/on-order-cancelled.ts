@@ -6,7 +6,6 @@ import { reservationDeps } from './deps';
 import { makeReservationSteps, type ReservationSteps, type StepOutcome } from './reservations';
 
 // Schema: orders.order.cancelled (../orders/events).
-const NAME = 'inventory-on-order-cancelled';
 
 type OrderCancelled = z.infer<typeof orderCancelled.schema>;
 
@@ -19,12 +18,12 @@ export const makeOnOrderCancelled =
   (steps: Pick<ReservationSteps, 'cancel'>) =>
   (event: ConsumedEvent<OrderCancelled>): Promise<StepOutcome> => {
     const { orderId, buyerId, lines } = event.data;
-    return steps.cancel({ tenantId: event.tenantId, orderId, buyerId, lines }, { source: NAME, ...causedBy(event) });
+    return steps.cancel({ tenantId: event.tenantId, orderId, buyerId, lines }, { source: 'inventory-on-order-cancelled', ...causedBy(event) });
   };
 
 export default defineConsumer(
   {
-    name: NAME,
+    name: 'inventory-on-order-cancelled',
     summary: "Release a cancelled order's stock (put a paid order's back on hand)",
     events: { [orderCancelled.type]: orderCancelled.schema },
   },

@@ -6,7 +6,6 @@ import { reservationDeps } from './deps';
 import { makeReservationSteps, type ReservationSteps, type StepOutcome } from './reservations';
 
 // Schema: orders.order.confirmed (../orders/events).
-const NAME = 'inventory-on-order-confirmed';
 
 type OrderConfirmed = z.infer<typeof orderConfirmed.schema>;
 
@@ -19,12 +18,12 @@ export const makeOnOrderConfirmed =
   (steps: Pick<ReservationSteps, 'commit'>) =>
   (event: ConsumedEvent<OrderConfirmed>): Promise<StepOutcome> => {
     const { orderId, buyerId, lines } = event.data;
-    return steps.commit({ tenantId: event.tenantId, orderId, buyerId, lines }, { source: NAME, ...causedBy(event) });
+    return steps.commit({ tenantId: event.tenantId, orderId, buyerId, lines }, { source: 'inventory-on-order-confirmed', ...causedBy(event) });
   };
 
 export default defineConsumer(
   {
-    name: NAME,
+    name: 'inventory-on-order-confirmed',
     summary: "Commit a confirmed order's reserved stock",
     events: { [orderConfirmed.type]: orderConfirmed.schema },
   },

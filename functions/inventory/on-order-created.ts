@@ -6,7 +6,6 @@ import { reservationDeps } from './deps';
 import { makeReservationSteps, type ReservationSteps, type StepOutcome } from './reservations';
 
 // Schema: orders.order.created (../orders/events).
-const NAME = 'inventory-on-order-created';
 
 type OrderCreated = z.infer<typeof orderCreated.schema>;
 
@@ -15,12 +14,12 @@ export const makeOnOrderCreated =
   (steps: Pick<ReservationSteps, 'reserve'>) =>
   (event: ConsumedEvent<OrderCreated>): Promise<StepOutcome> => {
     const { orderId, buyerId, lines, checkout } = event.data;
-    return steps.reserve({ tenantId: event.tenantId, orderId, buyerId, lines, checkout }, { source: NAME, ...causedBy(event) });
+    return steps.reserve({ tenantId: event.tenantId, orderId, buyerId, lines, checkout }, { source: 'inventory-on-order-created', ...causedBy(event) });
   };
 
 export default defineConsumer(
   {
-    name: NAME,
+    name: 'inventory-on-order-created',
     summary: "Reserve every line of a new order, or reject it when one can't be had",
     events: { [orderCreated.type]: orderCreated.schema },
   },
