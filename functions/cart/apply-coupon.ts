@@ -2,14 +2,15 @@ import { defineHttp } from '../../layers/http/define';
 import { optionalIfMatchHeaders } from '../../layers/http/versioning';
 import { cartDeps, type CartDeps } from './deps';
 import { cartReply, mutateCart, readViews, targetOf, type MutationTarget } from './mutate';
-import { priceCart } from './rules';
+import { UnprocessableError } from '../../layers/errors';
+import { CART_CODES, cartCurrency, priceCart } from './rules';
 import { applyCouponBody, cartView, type CartView } from './schemas';
 
 // Schemas: `applyCouponBody` ({ code } — null removes the coupon), optional If-Match in; `cartView` out.
 
 /**
  * Puts a coupon on the buyer's cart after the ledger's quote accepts it for the cart as it is
- * (404 `coupon_not_found`, 422 `coupon_expired`, `coupon_not_started`, `coupon_exhausted`,
+ * (404 `coupon_not_found`, 422 `cart_empty` with nothing buyable in the cart, `coupon_expired`, `coupon_not_started`, `coupon_exhausted`,
  * `coupon_customer_limit`, `coupon_minimum_spend`, `coupon_currency`; nothing changes). Nothing is
  * redeemed here: checkout redeems it. `code: null` takes the coupon off.
  */
@@ -18,14 +19,13 @@ export const makeApplyCoupon =
   (target: MutationTarget, code: string | null): Promise<CartView> =>
     mutateCart(deps, target, async (cart) => {
       if (code === null) return cart.couponCode === null ? undefined : { couponCode: null };
-      const priced = priceCart(
-        cart.items,
-        await readViews(
-          deps.views,
-          cart.tenantId,
-          cart.items.map((line) => line.productId),
-        ),
+      const views = await readViews(
+        deps.views,
+        cart.tenantId,
+        cart.items.map((line) => line.productId),
       );
+      const priced = priceCart(cart.items, views);
+      if (cartCurrency(priced) === null) throw new UnprocessableError('Add something to the cart before a coupon.', CART_CODES.empty);
       const quote = await deps.ledger.quote({
         tenantId: cart.tenantId,
         code,

@@ -117,6 +117,7 @@ export const CART_CODES = {
   quantityLimit: 'quantity_limit',
   insufficientStock: 'insufficient_stock',
   lineNotFound: 'cart_line_not_found',
+  empty: 'cart_empty',
 } as const;
 
 /** How many order ids a cart remembers for idempotency. */

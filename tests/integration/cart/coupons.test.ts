@@ -294,6 +294,14 @@ describe('cart-apply-coupon', () => {
     expect((await s.get()).body).toMatchObject({ version: 1, coupon: null, discount: 0 });
   });
 
+  it('a coupon on an empty cart → 422 cart_empty, nothing written', async () => {
+    const tenantId = `t-${uuidv7()}`;
+    const token = await tokenOf(tenantId, `u-${uuidv7()}`);
+    const { code: c } = await newCoupon(tenantId);
+    expect(await invoke<Problem>(fns.apply!, { method: 'POST', token, body: { code: c } })).toMatchObject({ status: 422, body: { code: 'cart_empty' } });
+    expect((await invoke<Cart>(fns.get!, { token })).body).toMatchObject({ version: 0, coupon: null });
+  });
+
   it('an expired coupon → 422 coupon_expired; a discount sent by the client → 400', async () => {
     const s = await setup();
     const { code: c } = await newCoupon(s.tenantId, window(-HOUR, 30));

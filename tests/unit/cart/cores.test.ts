@@ -168,6 +168,7 @@ describe('cart operations', () => {
   it('apply-coupon stores the quoted code; a refusal changes nothing; null takes it off', async () => {
     const f = await world();
     await f.catalog.insert(coupon({ code: 'BIG', minimumSpend: 100_000 }), []);
+    expect(await failure(makeApplyCoupon(f.deps)(target, 'SAVE10'))).toBe('422 cart_empty');
     await makeAddItem(f.deps)(target, { productId: 'p1', sku: 'S', quantity: 3 });
     expect(await makeApplyCoupon(f.deps)(target, 'SAVE10')).toMatchObject({
       version: 2,
