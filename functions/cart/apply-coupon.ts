@@ -2,7 +2,7 @@ import { defineHttp } from '../../layers/http/define';
 import { optionalIfMatchHeaders } from '../../layers/http/versioning';
 import { cartDeps, type CartDeps } from './deps';
 import { cartReply, mutateCart, readViews, targetOf, type MutationTarget } from './mutate';
-import { UnprocessableError } from '../../layers/errors';
+import { AppError, UnprocessableError } from '../../layers/errors';
 import { CART_CODES, cartCurrency, priceCart } from './rules';
 import { applyCouponBody, cartView, type CartView } from './schemas';
 
@@ -25,8 +25,7 @@ export const makeApplyCoupon =
         cart.items.map((line) => line.productId),
       );
       const priced = priceCart(cart.items, views);
-      if (cartCurrency(priced) === null) throw new UnprocessableError('Add something to the cart before a coupon.', CART_CODES.empty);
-      const quote = await deps.ledger.quote({
+      const quoting = deps.ledger.quote({
         tenantId: cart.tenantId,
         code,
         customerId: cart.buyerId,
@@ -34,6 +33,14 @@ export const makeApplyCoupon =
         currency: priced.currency,
         now: deps.now(),
       });
+      if (cartCurrency(priced) === null) {
+        // An unknown coupon is a 404 whatever the cart holds; a known one cannot be judged against nothing.
+        await quoting.catch((error: unknown) => {
+          if (error instanceof AppError && error.status === 404) throw error;
+        });
+        throw new UnprocessableError('Add something to the cart before a coupon.', CART_CODES.empty);
+      }
+      const quote = await quoting;
       return cart.couponCode === quote.code ? undefined : { couponCode: quote.code };
     });
 

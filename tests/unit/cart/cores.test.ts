@@ -169,6 +169,7 @@ describe('cart operations', () => {
     const f = await world();
     await f.catalog.insert(coupon({ code: 'BIG', minimumSpend: 100_000 }), []);
     expect(await failure(makeApplyCoupon(f.deps)(target, 'SAVE10'))).toBe('422 cart_empty');
+    expect(await failure(makeApplyCoupon(f.deps)(target, 'NONE'))).toBe('404 coupon_not_found');
     await makeAddItem(f.deps)(target, { productId: 'p1', sku: 'S', quantity: 3 });
     expect(await makeApplyCoupon(f.deps)(target, 'SAVE10')).toMatchObject({
       version: 2,
