@@ -11,6 +11,9 @@ import { redemptionCounters, type RedemptionCounters } from './store';
  * redemptions of a coupon limited to 5 give exactly 5, and a retry for the same order returns
  * the same redemption without counting again.
  *
+ * Discounts: a percentage coupon takes a whole percent rounded UP to the next minor unit (in the
+ * buyer's favour: 15 % of 999 is 150); a fixed one its value; neither more than the subtotal.
+ *
  * Codes are case-insensitive (compared upper case). Refusals: 404 `coupon_not_found` (another
  * tenant's coupon included), 422 `coupon_expired`, `coupon_not_started`, `coupon_exhausted`,
  * `coupon_customer_limit`, `coupon_minimum_spend`, `coupon_currency`.
