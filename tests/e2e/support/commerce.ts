@@ -1,5 +1,6 @@
-import Stripe from 'stripe';
 import { v7 as uuidv7 } from 'uuid';
+import { signedIntentEvent, type IntentEvent } from '../../support/stripe-events';
+import { kafka } from '../../../layers/connections';
 import { eventually, newTenant, productBody, type Reply, type System } from './system';
 
 /**
@@ -106,46 +107,10 @@ export const openShop = async (system: System, options: { stock: number; price?:
 
 export type Shop = Awaited<ReturnType<typeof openShop>>;
 
-/** Stripe's webhook for a PaymentIntent of ours, signed as Stripe signs it (`Stripe-Signature: t=…,v1=…`). */
-export const stripeWebhook = (
-  system: System,
-  input: {
-    type: 'payment_intent.succeeded' | 'payment_intent.payment_failed';
-    intentId: string;
-    tenantId: string;
-    orderId: string;
-    amount: number;
-    currency: string;
-    eventId?: string;
-    timestamp?: number;
-  },
-) => {
-  const succeeded = input.type === 'payment_intent.succeeded';
-  const payload = JSON.stringify({
-    id: input.eventId ?? `evt_${uuidv7().replace(/-/g, '')}`,
-    object: 'event',
-    type: input.type,
-    created: Math.floor(Date.now() / 1000),
-    livemode: false,
-    data: {
-      object: {
-        id: input.intentId,
-        object: 'payment_intent',
-        amount: input.amount,
-        amount_received: succeeded ? input.amount : 0,
-        currency: input.currency.toLowerCase(),
-        status: succeeded ? 'succeeded' : 'requires_payment_method',
-        metadata: { tenantId: input.tenantId, orderId: input.orderId },
-        last_payment_error: succeeded ? null : { code: 'card_declined', message: 'Your card was declined.' },
-      },
-    },
-  });
-  const signature = Stripe.webhooks.generateTestHeaderString({ payload, secret: process.env.STRIPE_WEBHOOK_SECRET!, timestamp: input.timestamp });
-  return system.call<{ received: boolean; result: string }>('payment-webhook-stripe', {
-    method: 'POST',
-    rawBody: payload,
-    headers: { 'content-type': 'application/json', 'stripe-signature': signature },
-  });
+/** Stripe's webhook for a PaymentIntent of ours, signed with the endpoint secret the system runs with. */
+export const stripeWebhook = (system: System, input: IntentEvent) => {
+  const { payload, headers } = signedIntentEvent(input, process.env.STRIPE_WEBHOOK_SECRET!);
+  return system.call<{ received: boolean; result: string }>('payment-webhook-stripe', { method: 'POST', rawBody: payload, headers });
 };
 
 /** Stripe's side of a checkout: once the saga has opened the payment, the provider answers with this outcome. */
@@ -161,4 +126,77 @@ export const settle = async (system: System, shop: Shop, order: Order, outcome: 
   });
   if (reply.status !== 200) throw fail('payment-webhook-stripe', reply);
   return reply;
+};
+
+/**
+ * Plays Stripe for many orders at once. It follows the saga on Kafka rather than polling every
+ * order (200 polls a round would load the store more than the checkouts do): each order the
+ * saga reserves gets its payment's success webhook once the payment is open, and an order is
+ * final once its confirmed or cancelled event is seen. Orders not heard of for a while are read
+ * through the API, in case the watcher itself missed a record across a broker restart.
+ */
+export const stripeDriver = async (system: System, shop: Shop) => {
+  const consumer = (await kafka()).consumer({ groupId: `e2e-driver-${uuidv7()}`, maxWaitTimeInMs: 100 });
+  await consumer.connect();
+  await consumer.subscribe({ topics: ['inventory.reservation.reserved', 'orders.order.confirmed', 'orders.order.cancelled'], fromBeginning: false });
+  const reserved = new Set<string>();
+  const decided = new Set<string>();
+  const joined = new Promise<void>((resolve) => consumer.on(consumer.events.GROUP_JOIN, () => resolve()));
+  await consumer.run({
+    partitionsConsumedConcurrently: 6,
+    eachMessage: async ({ topic, message }) => {
+      if (message.headers?.ce_tenantid?.toString() !== shop.tenant) return;
+      const orderId = message.headers?.ce_subject?.toString() ?? '';
+      (topic === 'inventory.reservation.reserved' ? reserved : decided).add(orderId);
+    },
+  });
+  await joined;
+
+  const untilFinal = async (placed: { token: string; order: Order }[], timeoutMs: number): Promise<Order[]> => {
+    const final = new Map<string, Order>();
+    const settled = new Set<string>();
+    const deadline = Date.now() + timeoutMs;
+    let lastSweep = Date.now();
+    const read = async ({ token, order }: { token: string; order: Order }) => {
+      const reply = await shop.order(token, order.id);
+      if (reply.status === 200 && FINAL_STATES.has(reply.body.state)) final.set(order.id, reply.body);
+      return reply.status === 200 ? reply.body.state : 'unseen';
+    };
+    while (final.size < placed.length) {
+      const open = placed.filter((p) => !final.has(p.order.id));
+      if (Date.now() > deadline) {
+        const states: Record<string, number> = {};
+        for (const p of open) states[await read(p)] = (states[await read(p)] ?? 0) + 1;
+        throw new Error(
+          `${open.length} orders never reached a final state (${JSON.stringify(states)}): ${open
+            .slice(0, 3)
+            .map((p) => p.order.id)
+            .join(', ')}…`,
+        );
+      }
+      const sweep = Date.now() - lastSweep > 5_000;
+      if (sweep) lastSweep = Date.now();
+      await Promise.all(
+        open.map(async (p) => {
+          if (decided.has(p.order.id) || sweep) await read(p);
+          if (final.has(p.order.id) || settled.has(p.order.id) || !(reserved.has(p.order.id) || sweep)) return;
+          const payment = await shop.payment(p.order.id);
+          if (payment.status !== 200 || payment.body.status !== 'pending' || !payment.body.providerReference) return;
+          const answer = await stripeWebhook(system, {
+            type: 'payment_intent.succeeded',
+            intentId: payment.body.providerReference,
+            tenantId: shop.tenant,
+            orderId: p.order.id,
+            amount: p.order.total,
+            currency: p.order.currency,
+          });
+          if (answer.status === 200) settled.add(p.order.id);
+        }),
+      );
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+    return placed.map((p) => final.get(p.order.id)!);
+  };
+
+  return { untilFinal, stop: () => consumer.disconnect() };
 };

@@ -38,11 +38,14 @@ export interface CallOptions {
 export interface SystemOptions {
   /** A mailbox the caller started (and stops); the gateway serves it at `GET /dev/mailbox`. */
   mailbox?: Mailbox;
+  /** Run the trigger connector in a child process (killable with `killConnector`) instead of in this one. */
+  connectorProcess?: boolean;
 }
 
 /**
  * The whole system for end-to-end tests: every bundle behind the gateway, the Kafka trigger
- * connector invoking them through it, and the outbox relay in a child process.
+ * connector invoking them through it (in a child process with `connectorProcess`), and the outbox
+ * relay in a child process.
  *
  * What the notification service sends is captured: unless the caller passes its own mailbox or
  * has configured both channels already (SMTP_URL, SMS_API_URL in the environment), the system
@@ -103,30 +106,15 @@ export const startSystem = async (options: SystemOptions = {}) => {
 
   const log = pino({ level: 'silent' });
   const gateway = await startGateway({ port: 0, logger: log, ...(mailboxRoutes ? { extraRoutes: mailboxRoutes } : {}) });
-  const connector = await startConnector({ stack, invoke: httpInvoke(gateway.url), kafka: await kafka(), log, secret: process.env.CONNECTOR_SECRET });
-  await connector.ready;
+  const connector = options.connectorProcess
+    ? undefined
+    : await startConnector({ stack, invoke: httpInvoke(gateway.url), kafka: await kafka(), log, secret: process.env.CONNECTOR_SECRET });
+  await connector?.ready;
 
-  let relay: ChildProcess | undefined;
-  const startRelay = () =>
-    new Promise<void>((resolve, reject) => {
-      const child = fork(path.join(__dirname, 'relay.ts'), [], {
-        env: process.env,
-        execArgv: ['--import', 'tsx'],
-        stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
-      });
-      child.once('message', () => resolve());
-      child.once('exit', (code, signal) => {
-        if (signal !== 'SIGKILL' && signal !== 'SIGTERM') reject(new Error(`relay exited ${code ?? signal}`));
-      });
-      relay = child;
-    });
-  const killRelay = () =>
-    new Promise<void>((resolve) => {
-      if (!relay || relay.exitCode !== null || relay.signalCode !== null) return resolve();
-      relay.once('exit', () => resolve());
-      relay.kill('SIGKILL');
-    });
-  await startRelay();
+  const relay = killableChild('relay.ts', process.env);
+  const connectorChild = killableChild('connector.ts', { ...process.env, GATEWAY_URL: gateway.url });
+  await relay.start();
+  if (options.connectorProcess) await connectorChild.start();
 
   const call = async <T = unknown>(fn: string, options: CallOptions = {}): Promise<Reply<T>> => {
     const headers: Record<string, string> = { ...options.headers };
@@ -146,8 +134,11 @@ export const startSystem = async (options: SystemOptions = {}) => {
     /** What the notification service sent (also at `GET <url>/dev/mailbox`); undefined when the caller configured both channels. */
     mailbox,
     call,
-    startRelay,
-    killRelay,
+    startRelay: relay.start,
+    killRelay: relay.kill,
+    /** With `connectorProcess`: SIGKILL the connector mid-delivery, and start a new one. */
+    startConnector: connectorChild.start,
+    killConnector: connectorChild.kill,
     token: (claims: { tenant: string; roles?: Role[]; user?: string; issuer?: string; audience?: string }) =>
       (claims.issuer || claims.audience ? signerFor(claims.issuer ?? ISSUER, claims.audience ?? AUDIENCE) : signer).sign({
         sub: claims.user ?? `user-${uuidv7()}`,
@@ -155,8 +146,9 @@ export const startSystem = async (options: SystemOptions = {}) => {
         roles: claims.roles ?? ['owner'],
       }),
     stop: async () => {
-      await killRelay();
-      await connector.stop();
+      await relay.kill();
+      await connectorChild.kill();
+      await connector?.stop();
       await gateway.close(100);
       await closeConnections();
       await ownMailbox?.stop();
@@ -166,6 +158,27 @@ export const startSystem = async (options: SystemOptions = {}) => {
 };
 
 export type System = Awaited<ReturnType<typeof startSystem>>;
+
+/** A helper process of the system (tests/e2e/support/<file>) that a test may SIGKILL and start again. */
+const killableChild = (file: string, env: NodeJS.ProcessEnv) => {
+  let child: ChildProcess | undefined;
+  const start = () =>
+    new Promise<void>((resolve, reject) => {
+      const started = fork(path.join(__dirname, file), [], { env, execArgv: ['--import', 'tsx'], stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
+      started.once('message', () => resolve());
+      started.once('exit', (code, signal) => {
+        if (signal !== 'SIGKILL' && signal !== 'SIGTERM') reject(new Error(`${file} exited ${code ?? signal}`));
+      });
+      child = started;
+    });
+  const kill = () =>
+    new Promise<void>((resolve) => {
+      if (!child || child.exitCode !== null || child.signalCode !== null) return resolve();
+      child.once('exit', () => resolve());
+      child.kill('SIGKILL');
+    });
+  return { start, kill };
+};
 
 /** Polls until `check` returns a value, or fails with what it last saw. */
 export const eventually = async <T>(check: () => Promise<T | undefined>, what: string, timeoutMs = 20_000): Promise<T> => {

@@ -1,0 +1,126 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { serviceDb } from '../../layers/connections';
+import { startSystem, type System } from './support/system';
+import { openShop, stripeDriver, type Order, type Shop } from './support/commerce';
+import { launchedBrokerPidFile, restartBroker } from './support/faults';
+
+let system: System;
+beforeAll(async () => {
+  system = await startSystem({ connectorProcess: true });
+});
+afterAll(async () => system?.stop());
+
+const CHECKOUTS = Number(process.env.CHECKOUTS ?? 200);
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Every buyer orders one unit, all at once. */
+const rush = async (shop: Shop, count: number) => {
+  const buyers = await Promise.all(Array.from({ length: count }, () => shop.buyer()));
+  return Promise.all(
+    buyers.map(async (buyer) => {
+      const reply = await shop.placeOrder(buyer, 1);
+      if (reply.status !== 201) throw new Error(`orders-create answered ${reply.status}: ${JSON.stringify(reply.body)}`);
+      return { token: buyer.token, order: reply.body };
+    }),
+  );
+};
+
+/** Samples the variant's stock while the run goes on; the lowest `available` seen. */
+const watchStock = (shop: Shop) => {
+  let lowest = Number.POSITIVE_INFINITY;
+  let running = true;
+  const loop = (async () => {
+    while (running) {
+      const level = await shop.stock().catch(() => undefined);
+      if (level) lowest = Math.min(lowest, level.available, level.onHand - level.reserved);
+      await sleep(200);
+    }
+  })();
+  return async () => {
+    running = false;
+    await loop;
+    return lowest;
+  };
+};
+
+/** What the stores themselves say about the run, not the logs. */
+const ledger = async (shop: Shop, orders: Order[]) => {
+  const ids = orders.map((order) => order.id);
+  const payments = await (await serviceDb('payment')).collection('payments').find({ tenantId: shop.tenant }).toArray();
+  const audit = await (await serviceDb('audit')).collection('audit_entries').find({ tenantId: shop.tenant }).toArray();
+  const eventsOf = (type: string) => {
+    const counts = new Map<string, number>();
+    for (const entry of audit) if (entry.type === type) counts.set(String(entry.subject), (counts.get(String(entry.subject)) ?? 0) + 1);
+    return counts;
+  };
+  const stock = await (await serviceDb('inventory')).collection('stock').findOne({ tenantId: shop.tenant });
+  return { ids, payments, eventsOf, stock };
+};
+
+describe('checkout under contention', () => {
+  it(`sells exactly 10 units to ${CHECKOUTS} concurrent buyers, and never goes below zero`, async () => {
+    const shop = await openShop(system, { stock: 10 });
+    const driver = await stripeDriver(system, shop);
+    const stopWatching = watchStock(shop);
+    const placed = await rush(shop, CHECKOUTS);
+    const orders = await driver.untilFinal(placed, 360_000).finally(driver.stop);
+    const lowest = await stopWatching();
+
+    const confirmed = orders.filter((order) => order.state === 'confirmed');
+    expect(confirmed).toHaveLength(10);
+    expect(orders.filter((order) => order.state === 'cancelled').every((order) => order.cancellation?.reason === 'out_of_stock')).toBe(true);
+    expect(lowest).toBeGreaterThanOrEqual(0);
+    expect(await shop.stock()).toMatchObject({ onHand: 0, reserved: 0, available: 0 });
+    const { payments } = await ledger(shop, orders);
+    // Only reserved orders reached payment: exactly the ten, each captured once.
+    expect(payments.filter((payment) => payment.status === 'succeeded')).toHaveLength(10);
+  }, 420_000);
+});
+
+describe('checkout through faults', () => {
+  it.skipIf(!launchedBrokerPidFile())(
+    `brings all of ${CHECKOUTS} checkouts to a final state through a killed relay, a killed connector and a broker restart`,
+    async () => {
+      const STOCK = 60;
+      const shop = await openShop(system, { stock: STOCK });
+      const driver = await stripeDriver(system, shop);
+      const faults = (async () => {
+        await sleep(500);
+        await system.killRelay();
+        await sleep(1_500);
+        await system.startRelay();
+        await system.killConnector();
+        await sleep(1_500);
+        await system.startConnector();
+        await restartBroker();
+      })();
+      const placed = await rush(shop, CHECKOUTS);
+      await faults;
+      const orders = await driver.untilFinal(placed, 420_000).finally(driver.stop);
+
+      const confirmed = orders.filter((order) => order.state === 'confirmed');
+      const cancelled = orders.filter((order) => order.state === 'cancelled');
+      expect(confirmed.length + cancelled.length).toBe(CHECKOUTS);
+      expect(confirmed.length).toBeGreaterThan(0);
+      expect(confirmed.length).toBeLessThanOrEqual(STOCK);
+
+      const { ids, payments, eventsOf, stock } = await ledger(shop, orders);
+      // No double reservation: what left the shelf is exactly what was confirmed, and nothing is still held.
+      expect(stock).toMatchObject({ onHand: STOCK - confirmed.length, reserved: 0 });
+      // No double charge: one decisive payment event per order at most; every confirmed order captured once, in full.
+      const succeeded = eventsOf('payment.payment.succeeded.v1');
+      expect([...succeeded.values()].every((count) => count === 1)).toBe(true);
+      for (const order of confirmed) {
+        expect(payments.find((payment) => String(payment._id) === order.id)).toMatchObject({ status: 'succeeded', captured: order.total, refunded: 0 });
+      }
+      // No lost event: every order's creation and its final outcome are in the audit trail, exactly once.
+      const created = eventsOf('orders.order.created.v1');
+      const confirmedEvents = eventsOf('orders.order.confirmed.v1');
+      const cancelledEvents = eventsOf('orders.order.cancelled.v1');
+      expect(ids.every((id) => created.get(id) === 1)).toBe(true);
+      expect(confirmed.every((order) => confirmedEvents.get(order.id) === 1)).toBe(true);
+      expect(cancelled.every((order) => cancelledEvents.get(order.id) === 1)).toBe(true);
+    },
+    540_000,
+  );
+});
