@@ -70,7 +70,7 @@ export const makeAuthorizePayment =
 
 export default defineConsumer(
   {
-    name: AUTHORIZE_STEP,
+    name: 'payment-on-inventory-reserved',
     summary: "Charge the order's payment once its stock is reserved",
     events: { [reservationReserved.type]: reservationReserved.schema },
   },

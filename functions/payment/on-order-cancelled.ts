@@ -40,7 +40,7 @@ export const makeCancelPayment =
 
 export default defineConsumer(
   {
-    name: CANCEL_STEP,
+    name: 'payment-on-order-cancelled',
     summary: 'Refund a cancelled order what was captured, or cancel its undecided payment',
     events: { [orderCancelled.type]: orderCancelled.schema },
   },

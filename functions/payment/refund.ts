@@ -33,7 +33,7 @@ export const makeRefundPayment = (deps: PaymentDeps) => async (input: { tenantId
 
 export default defineHttp(
   {
-    name: REFUND_OPERATION,
+    name: 'payment-refund',
     method: 'POST',
     path: '/{orderId}',
     summary: "Refund an order's payment, partly or fully (Idempotency-Key)",

@@ -27,7 +27,7 @@ export const makePaystackWebhook =
 
 export default defineHttp(
   {
-    name: PAYSTACK_WEBHOOK,
+    name: 'payment-webhook-paystack',
     method: 'POST',
     summary: 'Paystack webhook (signed)',
     description: 'Verified with x-paystack-signature (HMAC-SHA512 of the body with the secret key). Replays are refused with 409.',

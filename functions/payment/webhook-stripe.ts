@@ -29,7 +29,7 @@ export const makeStripeWebhook =
 
 export default defineHttp(
   {
-    name: STRIPE_WEBHOOK,
+    name: 'payment-webhook-stripe',
     method: 'POST',
     summary: 'Stripe webhook (signed)',
     description: 'Verified with the Stripe-Signature header (HMAC-SHA256 over `t.payload`, 300 s tolerance). Replays are refused with 409.',
