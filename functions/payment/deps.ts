@@ -18,10 +18,13 @@ import { stripeGateway } from './stripe';
  * the provider's circuit breaker (layers/circuit-breaker): a provider that keeps failing fails
  * fast with 503 `circuit_open` and the step is retried later.
  */
+/** Parsed at cold start: a malformed provider setting fails the function's load, naming the variable. */
+const coldStartConfig = paymentConfig();
+
 let stripeClient: Stripe | undefined;
 
 /** The Stripe client for this module instance (also used for webhook verification). */
-export const stripeClientOf = (config: PaymentConfig = paymentConfig()): Stripe =>
+const stripeClientOf = (config: PaymentConfig): Stripe =>
   (stripeClient ??= new Stripe(requireSecret('STRIPE_SECRET_KEY', config), {
     ...stripeEndpoint(config.STRIPE_API_BASE),
     timeout: config.PAYMENT_PROVIDER_TIMEOUT_MS,
@@ -46,7 +49,7 @@ const gateways = new Map<Provider, PaymentGateway>();
 export const providerGateway = (provider: Provider): PaymentGateway => {
   const existing = gateways.get(provider);
   if (existing) return existing;
-  const config = paymentConfig();
+  const config = coldStartConfig;
   const made =
     provider === 'stripe'
       ? stripeGateway(stripeClientOf(config))
