@@ -14,21 +14,26 @@ const jitteredSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(
 
 /**
  * The stock documents' lock: the same Redis lease as layers/locks (so the outbox relay's pull
- * queues on it too), with a wait sized for a queue of holds on one hot variant instead of one.
+ * queues on it too). A turn not had within 2 s sends the waiter back to look at the stock
+ * (sold out meanwhile? then it is answered without the lock) before it queues again, for up to
+ * STOCK_LOCK_WAIT_MS in all.
  */
+const STOCK_LOCK_TURN_MS = 2_000;
 const stockDocumentLock: DocumentLock = makeDocumentLock(
   { needed: isFerretDb, redis, sleep: jitteredSleep },
-  { waitMs: config.STOCK_LOCK_WAIT_MS, retryMs: 4 },
+  { waitMs: Math.min(STOCK_LOCK_TURN_MS, config.STOCK_LOCK_WAIT_MS), retryMs: 4 },
 );
 
 /**
- * One step of an order at a time, on MongoDB too: a lease per order, held for at most a minute
- * (a step of a 50-line order queued behind busy variants takes seconds, not minutes).
+ * One step of an order at a time, on MongoDB too: a lease per order. Correctness does not rest
+ * on it (every write is conditional on the state read), so it is short: a consumer killed while
+ * holding it delays that order's next step by at most 20 s, and a step that waited 8 s answers
+ * 503 and is redelivered rather than outliving the function's timeout.
  */
-const orderLease = makeDocumentLock({ needed: async () => true, redis, sleep: jitteredSleep }, { ttlMs: 60_000, waitMs: 30_000, retryMs: 10 });
+const orderLease = makeDocumentLock({ needed: async () => true, redis, sleep: jitteredSleep }, { ttlMs: 20_000, waitMs: 8_000, retryMs: 10 });
 
 export const inventoryStores = async (): Promise<{ stock: StockStore; reservations: ReservationStore }> => ({
-  stock: await stockStore(stockDocumentLock),
+  stock: await stockStore(stockDocumentLock, config.STOCK_LOCK_WAIT_MS),
   reservations: await reservationStore(),
 });
 

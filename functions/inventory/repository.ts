@@ -24,15 +24,17 @@ export interface ReservationStore {
   insert(reservation: Reservation, events: OutboxEntry[]): Promise<boolean>;
   /** Writes `next` and its events if the stored one is still at `expectedVersion`; false when it is not. */
   replace(next: Reservation, expectedVersion: number, events: OutboxEntry[]): Promise<boolean>;
-  /** Reservations of any tenant still holding stock past their expiry, at most `limit`. */
+  /** Reservations of any tenant still holding stock past their expiry (or whose expiry crashed half way), at most `limit`. */
   due(now: Date, limit: number): Promise<{ tenantId: string; orderId: string }[]>;
 }
 
 const DUPLICATE_KEY = 11000;
 const isDuplicate = (error: unknown): boolean => (error as { code?: number }).code === DUPLICATE_KEY;
 
-/** Attempts of one stock update: under the lock the first write matches; without it (MongoDB) a race retries. */
-const MAX_ATTEMPTS = 20;
+/** Writes of one stock update that find the document changed: under the lock the first matches; without it (MongoDB) a race retries. */
+const MAX_CONFLICTS = 20;
+
+const isBusy = (error: unknown): boolean => error instanceof ServiceUnavailableError && error.code === 'document_busy';
 
 const stockFields = (stock: Stock): Omit<StockDocument, '_id' | 'outbox' | 'tenantId' | 'createdAt'> => ({
   productId: stock.productId,
@@ -53,9 +55,21 @@ const stockFields = (stock: Stock): Omit<StockDocument, '_id' | 'outbox' | 'tena
  * document) and is conditional on the version read, on MongoDB too. A hold is additionally
  * conditional on `available >= quantity` and on the order holding nothing yet, in the same
  * write: stock cannot go below zero, nor be held twice for one order, even if the lock lapsed.
+ *
+ * A change that writes nothing on what is stored now (a hold of a sold-out variant, a release
+ * of nothing, a refused adjustment) is answered from an unlocked read, and a waiter looks again
+ * each time its turn at the lock does not come within `lockDocument`'s wait: when a hot variant
+ * sells out, the orders queued behind it are answered then, not one by one under the lock.
+ * `waitMs` bounds the whole wait.
  */
-export const mongoStockStore = (model: Model<StockDocument>, lockDocument: DocumentLock = withDocumentLock): StockStore => {
+export const mongoStockStore = (model: Model<StockDocument>, lockDocument: DocumentLock = withDocumentLock, waitMs = 30_000): StockStore => {
   const collection = model.collection.collectionName;
+
+  const read = async (tenantId: string, id: string): Promise<Stock | undefined> => {
+    // The outbox is only the relay's business: not read, however long it grew.
+    const doc = await model.findOne({ _id: id, tenantId }, { outbox: 0 }).lean<StockDocument>();
+    return doc ? toStock(doc) : undefined;
+  };
 
   const write = async <R>(id: string, current: Stock | undefined, change: StockChange<R>): Promise<boolean> => {
     const next = change.next!;
@@ -76,36 +90,36 @@ export const mongoStockStore = (model: Model<StockDocument>, lockDocument: Docum
     return result.matchedCount === 1;
   };
 
-  const read = async (tenantId: string, id: string): Promise<Stock | undefined> => {
-    const doc = await model.findOne({ _id: id, tenantId }).lean<StockDocument>();
-    return doc ? toStock(doc) : undefined;
-  };
-
   return {
     get: (tenantId, productId, sku) => read(tenantId, stockId(productId, sku)),
-    async update(tenantId, productId, sku, change) {
+    async update<R>(tenantId: string, productId: string, sku: string, change: (current: Stock | undefined) => StockChange<R>): Promise<R> {
       const id = stockId(productId, sku);
-      // A change that writes nothing on what is stored now (no stock for a hold, a release of
-      // nothing, a refused adjustment) is answered from that read, without queueing on the lock.
-      const seen = await read(tenantId, id);
-      const preview = change(seen);
-      if (!preview.next) return preview.result;
-      for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt += 1) {
-        const outcome = await lockDocument(collection, id, async () => {
-          const current = await read(tenantId, id);
-          const planned = change(current);
-          if (!planned.next) return { done: true, planned, created: false };
-          return { done: await write(id, current, planned), planned, created: !current };
-        });
-        if (!outcome.done) {
-          // A create that lost to another tenant's document of the same id would lose forever.
-          if (outcome.created && attempt > 1) throw new ConflictError(`Stock ${id} cannot be created.`, 'stock_conflict');
-          continue;
+      const deadline = Date.now() + waitMs;
+      let conflicts = 0;
+      for (;;) {
+        const preview = change(await read(tenantId, id));
+        if (!preview.next) return preview.result;
+        let outcome: { done: boolean; planned: StockChange<R>; created: boolean };
+        try {
+          outcome = await lockDocument(collection, id, async () => {
+            const current = await read(tenantId, id);
+            const planned = change(current);
+            if (!planned.next) return { done: true, planned, created: false };
+            return { done: await write(id, current, planned), planned, created: !current };
+          });
+        } catch (error) {
+          if (isBusy(error) && Date.now() < deadline) continue;
+          throw error;
         }
-        if (outcome.planned.events.length > 0) nudgeOutbox({ service: 'inventory', collection, id });
-        return outcome.planned.result;
+        if (outcome.done) {
+          if (outcome.planned.events.length > 0) nudgeOutbox({ service: 'inventory', collection, id });
+          return outcome.planned.result;
+        }
+        conflicts += 1;
+        // A create that lost to another tenant's document of the same id would lose forever.
+        if (outcome.created && conflicts > 1) throw new ConflictError(`Stock ${id} cannot be created.`, 'stock_conflict');
+        if (conflicts >= MAX_CONFLICTS) throw new ServiceUnavailableError(`The stock of ${id} is changing too fast; retry shortly.`, 'document_busy');
       }
-      throw new ServiceUnavailableError(`The stock of ${id} is changing too fast; retry shortly.`, 'document_busy');
     },
   };
 };
@@ -159,7 +173,7 @@ export const mongoReservationStore = (model: Model<ReservationDocument>, lockDoc
     async due(now, limit) {
       // Across tenants on purpose: the expiry sweep serves every tenant; each reservation found is then handled in its own tenant.
       const docs = await model
-        .find({ status: { $in: ['holding', 'reserved'] }, expiresAt: { $lte: now } }, { _id: 1, tenantId: 1 })
+        .find({ status: { $in: ['holding', 'reserved', 'expiring'] }, expiresAt: { $lte: now } }, { _id: 1, tenantId: 1 })
         .setOptions({ crossTenant: true })
         .limit(limit)
         .lean<Pick<ReservationDocument, '_id' | 'tenantId'>[]>();
@@ -168,6 +182,7 @@ export const mongoReservationStore = (model: Model<ReservationDocument>, lockDoc
   };
 };
 
-export const stockStore = async (lock?: DocumentLock): Promise<StockStore> => mongoStockStore(stockModel(await serviceDb('inventory')), lock);
+export const stockStore = async (lock?: DocumentLock, waitMs?: number): Promise<StockStore> =>
+  mongoStockStore(stockModel(await serviceDb('inventory')), lock, waitMs);
 
 export const reservationStore = async (): Promise<ReservationStore> => mongoReservationStore(reservationModel(await serviceDb('inventory')));

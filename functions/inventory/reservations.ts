@@ -21,11 +21,13 @@ import {
 
 /**
  * The checkout saga's inventory steps, one per trigger, each a plain function of its ports.
- * A step reads the order's reservation, asks `stepFor` what the trigger means in its state, and
- * moves it along with conditional writes: stock line by line (each hold, commit or release is
- * one conditional write of that variant's stock document, idempotent per order), then the
- * reservation's status with the event it causes in the same write. A step that crashed half way
- * is finished by the redelivery; steps of one order run one at a time under the order lock.
+ * A step reads the order's reservation, asks `stepFor` what the trigger means in its state,
+ * claims it (a conditional write to its working state), then changes stock line by line (each
+ * hold, commit, release or restock is one conditional write of that variant's stock document,
+ * idempotent per order), and ends with the status the step leaves and the event it causes in
+ * one write. A step that crashed half way is finished by the redelivery. Steps of one order
+ * take turns under the order lock; without it (a lapsed lease) the claims still keep them
+ * apart, and the loser is retried (503) and sees what the winner did.
  */
 export interface ReservationDeps {
   stock: StockStore;
@@ -33,7 +35,7 @@ export interface ReservationDeps {
   now: () => Date;
   /** How long a hold lasts before it expires by itself (RESERVATION_TTL_SECONDS). */
   ttlMs: number;
-  /** Serialises the steps of one order; the state checks keep a step safe if the lease lapses. */
+  /** Has the steps of one order take turns (saves wasted work; the claims keep them correct without it). */
   lockOrder: <T>(tenantId: string, orderId: string, work: () => Promise<T>) => Promise<T>;
 }
 
@@ -53,10 +55,13 @@ export interface OrderRef {
 
 export type StepOutcome = 'reserved' | 'rejected' | 'committed' | 'released' | 'restocked' | 'expired' | 'unchanged';
 
-/** Another writer moved the reservation between this step's read and write: the step is retried by redelivery. */
+/**
+ * Another step of the order moved the reservation between this step's read and write, or is
+ * under way: this step is retried by redelivery (503), and then sees what the other one did.
+ */
 export class ReservationMovedError extends ServiceUnavailableError {
   constructor(orderId: string) {
-    super(`The reservation of order ${orderId} changed while this step ran; retry.`, 'reservation_moved');
+    super(`Another step of order ${orderId} moved its reservation; retry.`, 'reservation_moved');
   }
 }
 
@@ -119,6 +124,7 @@ export const makeReservationSteps = (deps: ReservationDeps) => {
     deps.lockOrder(order.tenantId, order.orderId, async () => {
       let reservation = await deps.reservations.get(order.tenantId, order.orderId);
       const step = stepFor('created', reservation, deps.now());
+      if (step === 'wait') throw new ReservationMovedError(order.orderId);
       if (step === 'sweep') await releaseAll(reservation!, 'released', trace);
       if (step !== 'open' && step !== 'hold') return 'unchanged';
       reservation ??= await insert(openReservation(order, 'holding', deps.now(), deps.ttlMs, false, trace.correlationId));
@@ -139,7 +145,9 @@ export const makeReservationSteps = (deps: ReservationDeps) => {
     deps.lockOrder(order.tenantId, order.orderId, async () => {
       let reservation = await deps.reservations.get(order.tenantId, order.orderId);
       const step = stepFor('confirmed', reservation, deps.now());
-      if (step === 'none') return 'unchanged';
+      if (step === 'wait') throw new ReservationMovedError(order.orderId);
+      if (step === 'sweep') await releaseAll(reservation!, 'released', trace);
+      if (step === 'none' || step === 'sweep') return 'unchanged';
       if (step === 'reopen') {
         const expiresAt = new Date(deps.now().getTime() + deps.ttlMs);
         reservation = reservation
@@ -172,9 +180,12 @@ export const makeReservationSteps = (deps: ReservationDeps) => {
           await insert(openReservation(order, 'released', deps.now(), deps.ttlMs, false, trace.correlationId));
           return 'released';
         case 'release':
+          if (reservation!.status !== 'releasing') reservation = await move(reservation!, 'releasing', trace);
           await releaseAll(reservation!, 'released', trace);
           await move(reservation!, 'released', trace);
           return 'released';
+        case 'wait':
+          throw new ReservationMovedError(order.orderId);
         case 'close':
           await move(reservation!, 'released', trace);
           return 'released';
@@ -191,9 +202,10 @@ export const makeReservationSteps = (deps: ReservationDeps) => {
   /** The expiry sweep: a reservation left alone past its time releases its stock and tells the order. */
   const expire = (target: { tenantId: string; orderId: string }, source: string): Promise<StepOutcome> =>
     deps.lockOrder(target.tenantId, target.orderId, async () => {
-      const reservation = await deps.reservations.get(target.tenantId, target.orderId);
+      let reservation = await deps.reservations.get(target.tenantId, target.orderId);
       if (stepFor('expiry', reservation, deps.now()) !== 'expire') return 'unchanged';
       const trace: Trace = { source, ...(reservation!.correlationId ? { correlationId: reservation!.correlationId } : {}) };
+      if (reservation!.status !== 'expiring') reservation = await move(reservation!, 'expiring', trace);
       await releaseAll(reservation!, 'expired', trace);
       await move(reservation!, 'expired', trace, [rejectedEvent(reservation!, 'expired', [], context(trace))]);
       return 'expired';

@@ -268,11 +268,25 @@ export const restockLine = (
 // Reservations: one document per order.
 
 /**
- * `holding` and `committing` (and `restocking`) are the working states of a step that holds,
- * commits (or puts back) line by line: a redelivery after a crash finds the step half done and
- * finishes it. The others are where a step leaves the reservation.
+ * A step claims the reservation first, by moving it to its working state (`holding`,
+ * `committing`, `restocking`, `releasing`, `expiring`) in a conditional write, and only then
+ * touches stock line by line; it ends by moving it to where it leaves it. So two steps of one
+ * order can never both act on its stock from the same state, and a redelivery after a crash
+ * finds the step half done and finishes it.
  */
-export const RESERVATION_STATUSES = ['holding', 'reserved', 'rejected', 'committing', 'committed', 'restocking', 'restocked', 'released', 'expired'] as const;
+export const RESERVATION_STATUSES = [
+  'holding',
+  'reserved',
+  'rejected',
+  'committing',
+  'committed',
+  'restocking',
+  'restocked',
+  'releasing',
+  'released',
+  'expiring',
+  'expired',
+] as const;
 export type ReservationStatus = (typeof RESERVATION_STATUSES)[number];
 
 export interface ReservationLine {
@@ -350,35 +364,42 @@ export type SagaTrigger = 'created' | 'confirmed' | 'cancelled' | 'expiry';
 /**
  * What a trigger does to a reservation in each state:
  * - `open`: insert it (holding) and hold every line; `hold`: finish holding after a crash;
- * - `sweep`: the order is already settled without stock: release any hold a crashed run left;
+ * - `sweep`: the order is settled without stock: release any hold a step that lost the race left;
  * - `commit`: commit every held line; `reopen`: hold again (the first hold expired, or was never
  *   seen) and commit; `rehold`: finish that after a crash;
  * - `release`: give every hold back; `close`: mark it released with nothing held (it expired);
  *   `restock`: put a paid order's units back; `tombstone`: a cancel before the order was seen,
  *   recorded so a late order.created holds nothing;
  * - `expire`: its time is up, release and tell the order;
+ * - `wait`: another step of the order is under way and decides what this one means: retry later;
  * - `none`: nothing left to do (a redelivery, or an event that no longer applies).
  */
-export type SagaStep = 'open' | 'hold' | 'sweep' | 'commit' | 'reopen' | 'rehold' | 'release' | 'close' | 'restock' | 'tombstone' | 'expire' | 'none';
+export type SagaStep = 'open' | 'hold' | 'sweep' | 'commit' | 'reopen' | 'rehold' | 'release' | 'close' | 'restock' | 'tombstone' | 'expire' | 'wait' | 'none';
+
+const settledWithoutStock = (status: ReservationStatus): boolean => status === 'released' || status === 'rejected' || status === 'expired';
 
 export const stepFor = (trigger: SagaTrigger, reservation: Reservation | undefined, now: Date): SagaStep => {
-  const status = reservation?.status;
+  if (!reservation) return trigger === 'created' ? 'open' : trigger === 'confirmed' ? 'reopen' : trigger === 'cancelled' ? 'tombstone' : 'none';
+  const { status } = reservation;
   switch (trigger) {
     case 'created':
-      if (!reservation) return 'open';
       if (status === 'holding') return reservation.rehold ? 'none' : 'hold';
-      return status === 'released' || status === 'rejected' || status === 'expired' ? 'sweep' : 'none';
+      if (status === 'releasing' || status === 'expiring') return 'wait';
+      return settledWithoutStock(status) ? 'sweep' : 'none';
     case 'confirmed':
-      if (!reservation || status === 'expired') return 'reopen';
+      if (status === 'expired') return 'reopen';
       if (status === 'holding') return 'rehold';
-      return status === 'reserved' || status === 'committing' ? 'commit' : 'none';
+      if (status === 'reserved' || status === 'committing') return 'commit';
+      if (status === 'releasing' || status === 'expiring') return 'wait';
+      return status === 'released' || status === 'rejected' ? 'sweep' : 'none';
     case 'cancelled':
-      if (!reservation) return 'tombstone';
-      if (status === 'holding' || status === 'reserved') return 'release';
+      if (status === 'holding' || status === 'reserved' || status === 'releasing') return 'release';
       if (status === 'expired') return 'close';
+      if (status === 'expiring') return 'wait';
       return status === 'committing' || status === 'committed' || status === 'restocking' ? 'restock' : 'none';
     case 'expiry':
-      return (status === 'holding' || status === 'reserved') && reservation!.expiresAt.getTime() <= now.getTime() ? 'expire' : 'none';
+      if (status === 'expiring') return 'expire';
+      return (status === 'holding' || status === 'reserved') && reservation.expiresAt.getTime() <= now.getTime() ? 'expire' : 'none';
   }
 };
 

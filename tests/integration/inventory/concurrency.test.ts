@@ -29,7 +29,9 @@ describe('inventory under concurrency (FerretDB, Redis locks)', () => {
     console.info(`${BUYERS} concurrent reservations of one variant took ${elapsedMs} ms`);
 
     // Every delivery finished: no 503 document_busy, no 409 in progress, nothing left for a retry.
-    expect(replies.map((r) => `${r.status} ${r.body?.status ?? r.body?.code}`)).toEqual(Array(BUYERS).fill('200 processed'));
+    expect(replies.map((r) => `${r.status} ${r.body?.status ?? r.body?.code} ${r.status === 200 ? '' : JSON.stringify(r.body)}`.trim())).toEqual(
+      Array(BUYERS).fill('200 processed'),
+    );
 
     const statuses = await Promise.all(events.map(async (event) => (await rawReservation(dataOf<{ orderId: string }>(event).orderId))?.status));
     expect(statuses.filter((s) => s === 'reserved')).toHaveLength(UNITS);
@@ -48,20 +50,4 @@ describe('inventory under concurrency (FerretDB, Redis locks)', () => {
     const lows = raw.outbox.filter((e) => e.type === 'inventory.stock.low.v1').map((e) => dataOf<{ available: number; threshold: number }>(e));
     expect(lows).toEqual([expect.objectContaining({ available: 2, threshold: 2 })]);
   }, 120_000);
-
-  it(`${BUYERS} concurrent orders that all fit: every one queues on the variant's lock and gets its hold`, async () => {
-    const tenant = `t-${uuidv7()}`;
-    const productId = await createProduct(fns, token, tenant, ['DEEP']);
-    expect((await setStock(fns, token, tenant, productId, 'DEEP', { onHand: BUYERS })).status).toBe(201);
-
-    const events = Array.from({ length: BUYERS }, () => createdEvent(tenant, [{ productId, sku: 'DEEP', quantity: 1 }]));
-    const started = Date.now();
-    const replies = await Promise.all(events.map((event) => deliver(fns.created!, event)));
-    console.info(`${BUYERS} concurrent holds on one variant (all granted) took ${Date.now() - started} ms`);
-
-    expect(replies.filter((r) => r.status !== 200)).toEqual([]);
-    const statuses = await Promise.all(events.map(async (event) => (await rawReservation(dataOf<{ orderId: string }>(event).orderId))?.status));
-    expect(statuses.filter((s) => s === 'reserved')).toHaveLength(BUYERS);
-    expect((await getStock(fns, token, tenant, productId, 'DEEP')).body).toMatchObject({ onHand: BUYERS, reserved: BUYERS, available: 0, version: 1 + BUYERS });
-  }, 180_000);
 });

@@ -4,7 +4,10 @@ import type { ReservationDeps } from '../../../functions/inventory/reservations'
 import { stockId, type Reservation, type Stock } from '../../../functions/inventory/rules';
 
 /** In-memory stock and reservation stores with the Mongo stores' semantics (conditional writes, outbox beside each document). */
-export const memoryStockStore = () => {
+/** A pause of 0–2 ms before each store call when `jitter` is on, so concurrent steps interleave. */
+const pause = (jitter: boolean) => (jitter ? new Promise((resolve) => setTimeout(resolve, Math.random() * 2)) : Promise.resolve());
+
+export const memoryStockStore = (jitter = false) => {
   const rows = new Map<string, { stock: Stock; outbox: OutboxEntry[] }>();
   const key = (tenantId: string, productId: string, sku: string) => `${tenantId}/${stockId(productId, sku)}`;
   let writes = 0;
@@ -12,9 +15,11 @@ export const memoryStockStore = () => {
   let failAt: number | undefined;
   const store: StockStore = {
     async get(tenantId, productId, sku) {
+      await pause(jitter);
       return rows.get(key(tenantId, productId, sku))?.stock;
     },
     async update(tenantId, productId, sku, change) {
+      await pause(jitter);
       const row = rows.get(key(tenantId, productId, sku));
       const planned = change(row?.stock);
       if (!planned.next) return planned.result;
@@ -55,19 +60,22 @@ export const memoryStockStore = () => {
   };
 };
 
-export const memoryReservationStore = () => {
+export const memoryReservationStore = (jitter = false) => {
   const rows = new Map<string, { reservation: Reservation; outbox: OutboxEntry[] }>();
   const key = (tenantId: string, orderId: string) => `${tenantId}/${orderId}`;
   const store: ReservationStore = {
     async get(tenantId, orderId) {
+      await pause(jitter);
       return rows.get(key(tenantId, orderId))?.reservation;
     },
     async insert(reservation, events) {
+      await pause(jitter);
       if (rows.has(key(reservation.tenantId, reservation.orderId))) return false;
       rows.set(key(reservation.tenantId, reservation.orderId), { reservation, outbox: [...events] });
       return true;
     },
     async replace(next, expectedVersion, events) {
+      await pause(jitter);
       const row = rows.get(key(next.tenantId, next.orderId));
       if (!row || row.reservation.version !== expectedVersion) return false;
       rows.set(key(next.tenantId, next.orderId), { reservation: next, outbox: [...row.outbox, ...events] });
@@ -76,7 +84,7 @@ export const memoryReservationStore = () => {
     async due(now, limit) {
       return [...rows.values()]
         .map((row) => row.reservation)
-        .filter((r) => (r.status === 'holding' || r.status === 'reserved') && r.expiresAt.getTime() <= now.getTime())
+        .filter((r) => ['holding', 'reserved', 'expiring'].includes(r.status) && r.expiresAt.getTime() <= now.getTime())
         .slice(0, limit)
         .map((r) => ({ tenantId: r.tenantId, orderId: r.orderId }));
     },
@@ -89,10 +97,10 @@ export const memoryReservationStore = () => {
   };
 };
 
-/** Saga deps over the memory stores, with a clock the test moves. */
-export const memorySaga = (ttlMs = 900_000) => {
-  const stock = memoryStockStore();
-  const reservations = memoryReservationStore();
+/** Saga deps over the memory stores, with a clock the test moves; with `jitter`, no order lock and interleaved calls. */
+export const memorySaga = (ttlMs = 900_000, jitter = false) => {
+  const stock = memoryStockStore(jitter);
+  const reservations = memoryReservationStore(jitter);
   const clock = { now: new Date('2026-11-25T10:00:00.000Z') };
   const deps: ReservationDeps = {
     stock: stock.store,

@@ -461,3 +461,62 @@ describe('expire (the sweep)', () => {
     expect(await s.steps.expire({ tenantId: T, orderId: OTHER }, 'cron')).toBe('unchanged');
   });
 });
+
+describe('steps of one order racing without the order lock', () => {
+  /** A consumer under at-least-once delivery: a 503 (another step moved the reservation) is delivered again. */
+  const redelivered = async (step: () => Promise<string>): Promise<string> => {
+    for (let attempt = 0; attempt < 50; attempt += 1) {
+      try {
+        return await step();
+      } catch (error) {
+        if (!(error instanceof ReservationMovedError)) throw error;
+      }
+    }
+    throw new Error('never settled');
+  };
+
+  const racing = async () => {
+    const saga = memorySaga(60_000, true);
+    saga.stock.seed({ tenantId: T, productId: 'p1', sku: 'A', onHand: 5 });
+    saga.stock.seed({ tenantId: T, productId: 'p1', sku: 'B', onHand: 5 });
+    const steps = makeReservationSteps(saga.deps);
+    const lines = order([
+      ['A', 2],
+      ['B', 1],
+    ]);
+    const level = (sku: string) => saga.stock.stockOf(T, 'p1', sku)!;
+    return { saga, steps, lines, level };
+  };
+
+  it('confirm and cancel at once: the stock ends where a cancel leaves it, whoever wins', async () => {
+    for (let round = 0; round < 40; round += 1) {
+      const { saga, steps, lines, level } = await racing();
+      await steps.reserve({ ...lines, checkout }, trace);
+      await Promise.all([redelivered(() => steps.commit(lines, trace)), redelivered(() => steps.cancel(lines, trace))]);
+      // A cancel that lost to nothing (it ran first) leaves the confirmation nothing to commit; one that came second restocks.
+      expect(['released', 'restocked']).toContain(saga.reservations.reservationOf(T, ORDER)!.status);
+      for (const sku of ['A', 'B']) expect(level(sku)).toMatchObject({ onHand: 5, reserved: 0, available: 5, holds: [] });
+    }
+  });
+
+  it('confirm and expiry at once: a confirmed order always ends committed, its units taken once', async () => {
+    for (let round = 0; round < 40; round += 1) {
+      const { saga, steps, lines, level } = await racing();
+      await steps.reserve({ ...lines, checkout }, trace);
+      saga.advance(60_000);
+      await Promise.all([redelivered(() => steps.commit(lines, trace)), redelivered(() => steps.expire({ tenantId: T, orderId: ORDER }, 'cron'))]);
+      expect(saga.reservations.reservationOf(T, ORDER)!.status).toBe('committed');
+      expect(level('A')).toMatchObject({ onHand: 3, reserved: 0, available: 3, holds: [] });
+      expect(level('B')).toMatchObject({ onHand: 4, reserved: 0, available: 4, holds: [] });
+    }
+  });
+
+  it('an order and its cancel at once: nothing stays held', async () => {
+    for (let round = 0; round < 40; round += 1) {
+      const { saga, steps, lines, level } = await racing();
+      await Promise.all([redelivered(() => steps.reserve({ ...lines, checkout }, trace)), redelivered(() => steps.cancel(lines, trace))]);
+      expect(saga.reservations.reservationOf(T, ORDER)!.status).toBe('released');
+      for (const sku of ['A', 'B']) expect(level(sku)).toMatchObject({ onHand: 5, reserved: 0, holds: [] });
+    }
+  });
+});
