@@ -2,7 +2,7 @@
  * `npm run bench`: each figure is a ratio against a baseline measured in the same run on the
  * same machine, so the machine's speed cancels out. Writes tests/bench/results.json.
  *
- * `npm run bench -- <group> ...` runs only the groups named (products-get, events, cold-start,
+ * `npm run bench -- <group> ...` runs only the groups named (products-get, events, checkout, cold-start,
  * bundle-size, token-verification, auth-login) and updates their figures in results.json,
  * keeping the others.
  */
@@ -23,6 +23,8 @@ import { tokenVerificationOverhead } from './auth-overhead';
 import { coldStart, forkServer, request, ROOT, stop } from './processes';
 import { compare, formatTable, median, type BenchResult } from './stats';
 import { ensureWrk, wrk, type LoadResult } from './wrk';
+import { watchKafka } from './kafka-watch';
+import { checkoutBench } from './checkout';
 
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 16);
 const DURATION_S = Number(process.env.BENCH_DURATION_S ?? 8);
@@ -30,12 +32,14 @@ const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 2);
 const COLD_RUNS = Number(process.env.BENCH_COLD_RUNS ?? 5);
 const LATENCY_SAMPLES = Number(process.env.BENCH_LATENCY_SAMPLES ?? 60);
 const LOGIN_SAMPLES = Number(process.env.BENCH_LOGIN_SAMPLES ?? 30);
+const CHECKOUT_SAMPLES = Number(process.env.BENCH_CHECKOUT_SAMPLES ?? 40);
+const CHECKOUT_CONCURRENCY = Number(process.env.BENCH_CHECKOUT_CONCURRENCY ?? 8);
 /** A few per cent is the figure: more, alternating rounds than the other load benches, so noise averages out. */
 const AUTH_ROUNDS = Number(process.env.BENCH_AUTH_ROUNDS ?? 5);
 /** The identity service's production default (functions/auth/config.ts); login and the bare compare both use it. */
 const BCRYPT_COST = process.env.BENCH_BCRYPT_COST ?? '12';
 
-const GROUPS = ['products-get', 'events', 'cold-start', 'bundle-size', 'token-verification', 'auth-login'] as const;
+const GROUPS = ['products-get', 'events', 'checkout', 'cold-start', 'bundle-size', 'token-verification', 'auth-login'] as const;
 type Group = (typeof GROUPS)[number];
 
 const log = (message: string) => process.stderr.write(`bench: ${message}\n`);
@@ -82,49 +86,14 @@ const productsGet = async (env: Record<string, string>, token: string, tenantId:
 /** Per-message latency of a plain produce → consume round trip, and of write → outbox → Kafka → consumer. */
 const eventLatency = async (env: Record<string, string>, token: string, kafkaBrokers: string): Promise<BenchResult> => {
   const kafka = new Kafka({ clientId: 'bench', brokers: kafkaBrokers.split(','), logLevel: logLevel.NOTHING });
-  const admin = kafka.admin();
-  await admin.connect();
-  const rawTopic = 'bench.raw.roundtrip';
-  await provisionTopics(admin, [{ topic: rawTopic, numPartitions: 3, replicationFactor: 1 }]);
-  await admin.disconnect();
-
-  const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
-  const consumer = kafka.consumer({ groupId: `bench-${uuidv7()}`, maxWaitTimeInMs: 50, minBytes: 1 });
-  await Promise.all([producer.connect(), consumer.connect()]);
-  // An event may arrive before the HTTP reply that names it: arrivals are kept until claimed.
-  const waiting = new Map<string, (at: bigint) => void>();
-  const arrived = new Map<string, bigint>();
-  await consumer.subscribe({ topics: [rawTopic, 'products.product.created'], fromBeginning: false });
-  const joined = new Promise<void>((resolve) => consumer.on(consumer.events.GROUP_JOIN, () => resolve()));
-  await consumer.run({
-    partitionsConsumedConcurrently: 3,
-    eachMessage: async ({ message }) => {
-      const at = process.hrtime.bigint();
-      const id = message.headers?.ce_subject?.toString() ?? message.key?.toString() ?? '';
-      const resolve = waiting.get(id);
-      if (resolve) resolve(at);
-      else arrived.set(id, at);
-    },
-  });
-  await joined;
-  const arrival = (id: string) =>
-    new Promise<bigint>((resolve) => {
-      const at = arrived.get(id);
-      if (at !== undefined) resolve(at);
-      else waiting.set(id, resolve);
-    });
-
+  const watch = await watchKafka(kafka, ['products.product.created']);
   const system = await forkServer('servers/system.ts', env);
   try {
     const raw: number[] = [];
     const viaOutbox: number[] = [];
     const headers = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
     for (let i = 0; i < LATENCY_SAMPLES + 5; i += 1) {
-      const key = uuidv7();
-      const rawArrival = arrival(key);
-      const t0 = process.hrtime.bigint();
-      await producer.send({ topic: rawTopic, acks: -1, messages: [{ key, value: '{}', headers: { ce_subject: key } }] });
-      const rawMs = Number((await rawArrival) - t0) / 1e6;
+      const rawMs = await watch.rawRoundTrip();
 
       const t1 = process.hrtime.bigint();
       const reply = await request(`http://127.0.0.1:${system.port}/function/products-create`, {
@@ -134,7 +103,7 @@ const eventLatency = async (env: Record<string, string>, token: string, kafkaBro
       });
       if (reply.status !== 201) throw new Error(`products-create answered ${reply.status}: ${reply.body}`);
       const id = (JSON.parse(reply.body) as { id: string }).id;
-      const systemMs = Number((await arrival(id)) - t1) / 1e6;
+      const systemMs = Number((await watch.arrival('products.product.created', id)) - t1) / 1e6;
       if (i >= 5) {
         raw.push(rawMs);
         viaOutbox.push(systemMs);
@@ -144,7 +113,7 @@ const eventLatency = async (env: Record<string, string>, token: string, kafkaBro
     return compare('write → outbox → Kafka → consumer p50 vs raw kafkajs round trip', median(viaOutbox), median(raw), { max: 1.5 }, 'ms');
   } finally {
     await stop(system.child);
-    await Promise.all([producer.disconnect(), consumer.disconnect()]);
+    await watch.close();
   }
 };
 
@@ -256,6 +225,16 @@ const main = async (): Promise<void> => {
     else notes.push(`auth-login: not available (${login.unavailable})`);
   }
   if (groups.has('events')) results.push(await eventLatency(env, token, urls.kafkaBrokers));
+  if (groups.has('checkout')) {
+    results.push(
+      ...(await checkoutBench({ ...env, STRIPE_API_BASE: urls.stripeApiBase! }, urls.kafkaBrokers, signer, tenantId, {
+        samples: CHECKOUT_SAMPLES,
+        seconds: DURATION_S * 2,
+        concurrency: CHECKOUT_CONCURRENCY,
+        log,
+      })),
+    );
+  }
   if (groups.has('cold-start')) results.push(...(await coldStarts(names)));
   if (groups.has('bundle-size')) {
     for (const bundle of build.bundles) {

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { serviceDb } from '../../layers/connections';
-import { startSystem, type System } from './support/system';
+import { eventually, startSystem, type System } from './support/system';
 import { openShop, stripeDriver, type Order, type Shop } from './support/commerce';
 import { launchedBrokerPidFile, restartBroker } from './support/faults';
 
@@ -104,23 +104,33 @@ describe('checkout through faults', () => {
       expect(confirmed.length).toBeGreaterThan(0);
       expect(confirmed.length).toBeLessThanOrEqual(STOCK);
 
-      const { ids, payments, eventsOf, stock } = await ledger(shop, orders);
+      // The audit trail is the slowest consumer (one hash chain per tenant): wait for it to catch up before counting.
+      const { ids, payments, eventsOf, stock } = await eventually(
+        async () => {
+          const seen = await ledger(shop, orders);
+          const created = seen.eventsOf('orders.order.created.v1');
+          const outcomes = [...seen.eventsOf('orders.order.confirmed.v1').keys(), ...seen.eventsOf('orders.order.cancelled.v1').keys()];
+          return seen.ids.every((id) => created.has(id)) && new Set(outcomes).size >= seen.ids.length ? seen : undefined;
+        },
+        'the audit trail to hold every order',
+        240_000,
+      );
       // No double reservation: what left the shelf is exactly what was confirmed, and nothing is still held.
       expect(stock).toMatchObject({ onHand: STOCK - confirmed.length, reserved: 0 });
       // No double charge: one decisive payment event per order at most; every confirmed order captured once, in full.
       const succeeded = eventsOf('payment.payment.succeeded.v1');
-      expect([...succeeded.values()].every((count) => count === 1)).toBe(true);
+      expect([...succeeded.entries()].filter(([, count]) => count !== 1)).toEqual([]);
       for (const order of confirmed) {
         expect(payments.find((payment) => String(payment._id) === order.id)).toMatchObject({ status: 'succeeded', captured: order.total, refunded: 0 });
       }
-      // No lost event: every order's creation and its final outcome are in the audit trail, exactly once.
+      // No lost event, none emitted twice: every order's creation and its one outcome are in the audit trail, exactly once.
       const created = eventsOf('orders.order.created.v1');
       const confirmedEvents = eventsOf('orders.order.confirmed.v1');
       const cancelledEvents = eventsOf('orders.order.cancelled.v1');
-      expect(ids.every((id) => created.get(id) === 1)).toBe(true);
-      expect(confirmed.every((order) => confirmedEvents.get(order.id) === 1)).toBe(true);
-      expect(cancelled.every((order) => cancelledEvents.get(order.id) === 1)).toBe(true);
+      expect(ids.filter((id) => created.get(id) !== 1)).toEqual([]);
+      expect(confirmed.filter((order) => confirmedEvents.get(order.id) !== 1 || cancelledEvents.has(order.id)).map((order) => order.id)).toEqual([]);
+      expect(cancelled.filter((order) => cancelledEvents.get(order.id) !== 1 || confirmedEvents.has(order.id)).map((order) => order.id)).toEqual([]);
     },
-    540_000,
+    780_000,
   );
 });

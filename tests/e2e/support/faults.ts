@@ -16,5 +16,12 @@ export const restartBroker = async (downMs = 2_000): Promise<void> => {
   if (!pidFile) throw new Error('no broker started by the launcher here to restart');
   await stopProcess(pidFile);
   await new Promise((resolve) => setTimeout(resolve, downMs));
-  await ensureServices({ only: ['kafka'], quiet: true });
+  // With KAFKA_BROKERS set the launcher only waits for "someone else's" broker; this one is ours to start.
+  const brokers = process.env.KAFKA_BROKERS;
+  delete process.env.KAFKA_BROKERS;
+  try {
+    await ensureServices({ only: ['kafka'], quiet: true });
+  } finally {
+    if (brokers !== undefined) process.env.KAFKA_BROKERS = brokers;
+  }
 };

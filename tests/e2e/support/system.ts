@@ -8,6 +8,7 @@ import type { Role } from '../../../layers/auth/types';
 import { closeConnections, kafka } from '../../../layers/connections';
 import { buildAll, isBuildStale } from '../../../openfaas/build';
 import { devMailboxRoutes } from '../../../openfaas/gateway/dev-mailbox';
+import { startDevPaystack } from '../../../openfaas/gateway/dev-paystack';
 import { startGateway } from '../../../openfaas/gateway/server';
 import { httpInvoke } from '../../../openfaas/gateway/invoke-http';
 import { topics } from '../../../triggers/catalogue';
@@ -66,6 +67,7 @@ export const startSystem = async (options: SystemOptions = {}) => {
   // stripe-mock takes any well-formed test key; the webhook secret is this run's, so the tests sign as Stripe does.
   process.env.STRIPE_SECRET_KEY = `sk_test_${randomBytes(12).toString('hex')}`;
   process.env.STRIPE_WEBHOOK_SECRET = `whsec_${randomBytes(24).toString('base64url')}`;
+  process.env.PAYSTACK_SECRET_KEY = `sk_test_${randomBytes(20).toString('hex')}`;
   process.env.KAFKAJS_NO_PARTITIONER_WARNING = '1';
   // Tests poll from one IP far faster than any client would; rate limits have their own tests.
   process.env.RATE_LIMIT_CAPACITY = '1000000';
@@ -97,6 +99,10 @@ export const startSystem = async (options: SystemOptions = {}) => {
       ? devMailboxRoutes({ smtp: needsSmtp ? ownMailbox.smtp : undefined, sms: needsSms ? ownMailbox.sms : undefined })
       : undefined;
 
+  // Paystack: the same local peer `npm start` serves (at /dev/paystack), unless PAYSTACK_API_BASE names one.
+  const paystack = await startDevPaystack(pino({ level: 'silent' }));
+  const extraRoutes = { ...mailboxRoutes, ...paystack?.routes };
+
   const stack = loadStack(path.join(ROOT, 'stack.yml'));
   if (isBuildStale(stackFunctions(stack))) await buildAll();
   const admin = (await kafka()).admin();
@@ -105,7 +111,8 @@ export const startSystem = async (options: SystemOptions = {}) => {
   await admin.disconnect();
 
   const log = pino({ level: 'silent' });
-  const gateway = await startGateway({ port: 0, logger: log, ...(mailboxRoutes ? { extraRoutes: mailboxRoutes } : {}) });
+  const gateway = await startGateway({ port: 0, logger: log, ...(Object.keys(extraRoutes).length > 0 ? { extraRoutes } : {}) });
+  paystack?.peer.setWebhookUrl(`${gateway.url}/function/payment-webhook-paystack`);
   const connector = options.connectorProcess
     ? undefined
     : await startConnector({ stack, invoke: httpInvoke(gateway.url), kafka: await kafka(), log, secret: process.env.CONNECTOR_SECRET });
@@ -152,7 +159,8 @@ export const startSystem = async (options: SystemOptions = {}) => {
       await gateway.close(100);
       await closeConnections();
       await ownMailbox?.stop();
-      for (const name of applied) delete process.env[name];
+      await paystack?.stop();
+      for (const name of [...applied, ...(paystack?.applied ?? [])]) delete process.env[name];
     },
   };
 };
