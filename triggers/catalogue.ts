@@ -81,7 +81,7 @@ const OWNERSHIP: Record<string, Ownership> = {
       'inventory-expire-reservations',
     ],
   },
-  'inventory.stock.low': { producers: ['inventory-set', 'inventory-adjust', 'inventory-on-order-created'] },
+  'inventory.stock.low': { producers: ['inventory-set', 'inventory-adjust', 'inventory-on-order-created', 'inventory-on-order-confirmed'] },
   'inventory.reservation.reserved': { producers: ['inventory-on-order-created'], partitions: CHECKOUT_PARTITIONS },
   'inventory.reservation.rejected': {
     producers: ['inventory-on-order-created', 'inventory-on-order-confirmed', 'inventory-expire-reservations'],

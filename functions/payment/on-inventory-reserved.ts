@@ -1,6 +1,7 @@
 import type { z } from 'zod';
 import { defineConsumer, type ConsumedEvent } from '../../layers/events/consumer';
 import { causedBy } from '../../layers/events/envelope';
+import { currentTraceparent } from '../../layers/tracing';
 import { reservationReserved } from '../inventory/events';
 import { paymentDeps } from './deps';
 import { applyOutcome, openPayment, type Outcome, type PaymentStatus } from './rules';
@@ -33,6 +34,7 @@ export const makeAuthorizePayment =
       currency: checkout.currency,
       email: checkout.email,
       correlationId: event.correlationId,
+      ...(currentTraceparent() ? { traceparent: currentTraceparent() } : {}),
     };
     const opened = await deps.store.change(tenantId, orderId, (current) => openPayment(current, order, deps.now()));
     if (!opened.charge) return { charged: false, status: opened.record.status };

@@ -68,6 +68,8 @@ export interface PaymentRecord {
   webhookEvents: string[];
   /** The checkout flow's correlation id, so webhook-caused events join the saga's trace of events. */
   correlationId: string | null;
+  /** The W3C traceparent of the saga's payment step: what a webhook decides continues the checkout's trace. */
+  traceparent: string | null;
   orderCancelled: boolean;
   version: number;
   createdAt: string;
@@ -86,6 +88,8 @@ export interface EventContext {
   source: string;
   correlationId?: string;
   causationId?: string;
+  /** A webhook's events continue the trace of the checkout whose payment it decides (`traceparent` of the record). */
+  continueSagaTrace?: boolean;
 }
 
 export type Outcome =
@@ -102,6 +106,7 @@ export interface OrderTerms {
   currency: string;
   email: string;
   correlationId: string;
+  traceparent?: string;
 }
 
 export const CANCEL_REFUND_SUFFIX = ':cancel';
@@ -144,6 +149,7 @@ const newRecord = (input: {
   buyerId?: string | null;
   email?: string | null;
   correlationId?: string | null;
+  traceparent?: string | null;
   status?: PaymentStatus;
   now: Date;
 }): PaymentRecord => ({
@@ -163,6 +169,7 @@ const newRecord = (input: {
   refunds: [],
   webhookEvents: [],
   correlationId: input.correlationId ?? null,
+  traceparent: input.traceparent ?? null,
   orderCancelled: false,
   version: 0,
   createdAt: iso(input.now),
@@ -188,6 +195,7 @@ const eventInput = (record: PaymentRecord, ctx: EventContext) => ({
   subject: record.id,
   tenantId: record.tenantId,
   source: ctx.source,
+  ...(ctx.continueSagaTrace && record.traceparent ? { traceparent: record.traceparent } : {}),
   ...((ctx.correlationId ?? record.correlationId) ? { correlationId: (ctx.correlationId ?? record.correlationId)! } : {}),
   ...(ctx.causationId ? { causationId: ctx.causationId } : {}),
 });
@@ -227,6 +235,7 @@ export const openPayment = (current: PaymentRecord | undefined, order: OrderTerm
   if (current.buyerId === null) missing.buyerId = order.buyerId;
   if (current.email === null) missing.email = order.email;
   if (current.correlationId === null) missing.correlationId = order.correlationId;
+  if (current.traceparent === null && order.traceparent) missing.traceparent = order.traceparent;
   if (current.provider === null) missing.provider = order.provider;
   const charge = current.status === 'pending';
   if (Object.keys(missing).length === 0) return { events: [], result: { charge, record: current } };

@@ -62,12 +62,12 @@ export const makeApplyWebhook =
           orderId,
           provider: decision.provider,
           now: deps.now(),
-          events: { source },
+          events: { source, continueSagaTrace: true },
           webhookEventId: decision.eventId,
           buyerId: decision.buyerId,
         }),
       );
-      if (applied.refund) await runRefund(deps, applied.record, applied.refund, { source });
+      if (applied.refund) await runRefund(deps, applied.record, applied.refund, { source, continueSagaTrace: true });
       return applied.applied;
     } catch (error) {
       if (!(error instanceof WebhookReplayedError)) throw error;

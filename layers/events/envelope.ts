@@ -50,6 +50,11 @@ export interface CreateEventInput<T> {
   source: string;
   correlationId?: string;
   causationId?: string;
+  /**
+   * The trace the event continues, when it is not the active one: a provider's webhook deciding
+   * a step of a saga it did not start continues the saga's trace, not the webhook request's.
+   */
+  traceparent?: string;
 }
 
 export interface EventSpec<S extends z.ZodType, T extends string = string> {
@@ -102,7 +107,7 @@ export const defineEvent = <S extends z.ZodType, const T extends string>(spec: E
     const result = spec.schema.safeParse(input.data);
     if (!result.success) throw new InvalidEventError(spec.type, result.error.issues);
     const id = uuidv7();
-    const traceparent = currentTraceparent();
+    const traceparent = input.traceparent ?? currentTraceparent();
     return {
       id,
       type: spec.type,
