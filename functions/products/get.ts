@@ -26,7 +26,8 @@ export const makeGetProduct =
     const product = await deps.store.get(tenantId, id);
     if (!product) throw new NotFoundError('product', id);
     await deps.views.update(tenantId, id, (current) => (current.product ? undefined : { ...current, product, rev: current.rev + 1 }));
-    return toView({ product, stock: {}, rev: 1 })!;
+    // What other services already projected (stock, rating) stays in the answer, not just the product.
+    return toView({ ...(stored ?? { stock: {}, rev: 0 }), product })!;
   };
 
 /** The write model, opened on the first miss: a view served from Redis needs no Mongo. */

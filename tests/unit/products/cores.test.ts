@@ -193,6 +193,14 @@ describe('products read cores', () => {
     await expect(get('t1', '0190a0a0-0000-7000-8000-999999999999')).rejects.toMatchObject({ status: 404 });
   });
 
+  it('keeps stock projected before the product itself when it falls back to the write model', async () => {
+    const { deps } = setup();
+    const views = memoryViewStore();
+    const created = await makeCreateProduct(deps)(input(), actor);
+    await makeApplyStock({ views })('t1', { productId: created.id, sku: 'A', available: 3, reserved: 1, version: 1 });
+    expect(await makeGetProduct({ store: deps.store, views })('t1', created.id)).toMatchObject({ stock: { A: { available: 3, reserved: 1 } }, inStock: true });
+  });
+
   it('404s a deleted product held as a tombstone without asking the write model', async () => {
     const { deps } = setup();
     const views = memoryViewStore();
