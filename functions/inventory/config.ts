@@ -6,11 +6,11 @@ import { baseConfigSchema, loadConfig } from '../../layers/config';
  * instance (cold start). Times are seconds in the environment and milliseconds in code.
  */
 export const inventoryConfigSchema = baseConfigSchema.extend({
-  /** How long an order's stock stays held before it expires by itself (default 15 minutes). */
+  /** How long an order's stock stays held before it expires by itself (default 15 minutes; seconds in tests). */
   RESERVATION_TTL_SECONDS: z.coerce
     .number()
     .int()
-    .min(10)
+    .min(1)
     .max(7 * 24 * 3600)
     .default(900),
   /** Reservations one run of inventory-expire-reservations handles at most (it runs every minute). */
