@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { SpanKind } from '@opentelemetry/api';
+import { collectProcessMetrics, registry } from '../metrics';
 import { extractContext, inSpan } from '../tracing';
 import { problemResponse } from './problem';
 import type { HttpEvent, HttpResponse } from './types';
@@ -23,6 +24,14 @@ export interface OpenFaasContext {
 export type OpenFaasHandler = ((event: OpenFaasEvent, context: OpenFaasContext) => Promise<unknown>) & {
   /** The operation's description, read by the gateway (routing, OpenAPI, /system/functions). */
   operation?: unknown;
+  /** This function's Prometheus exposition, served by the template on its metrics port (a pod's own /metrics). */
+  scrape?: () => Promise<{ contentType: string; body: string }>;
+};
+
+/** A pod's scrape: the function's series plus the process's own (heap, CPU, event loop lag), registered on first use. */
+const scrape = async (): Promise<{ contentType: string; body: string }> => {
+  collectProcessMetrics();
+  return { contentType: registry.contentType, body: await registry.metrics() };
 };
 
 type MiddyLike = (event: HttpEvent, context: { functionName: string; requestId: string } & Record<string, unknown>) => Promise<HttpResponse>;
@@ -70,5 +79,5 @@ export const openfaas = (functionName: string, handler: MiddyLike, operation?: u
     if (response.body !== undefined && !headers['content-type']) headers['content-type'] = 'application/json';
     return context.status(response.statusCode).headers(headers).succeed(response.body);
   };
-  return Object.assign(invoke, { operation });
+  return Object.assign(invoke, { operation, scrape });
 };

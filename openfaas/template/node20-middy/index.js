@@ -12,6 +12,9 @@
  *   MAX_REQUEST_BYTES  largest body accepted before the function sees it (1 MiB); the
  *                      function applies its own, smaller JSON limit
  *   SHUTDOWN_GRACE_MS  how long in-flight requests may finish after SIGTERM (10 s)
+ *   metrics_port       where Prometheus scrapes the function's own series (8082; 0 turns it off).
+ *                      A port of its own, not a path behind the watchdog, so the gateway never
+ *                      forwards the public to it; the pod opts in with the prometheus.io.* annotations.
  */
 
 const http = require('node:http');
@@ -22,6 +25,7 @@ const port = Number(process.env.http_port || 3000);
 const handlerPath = path.resolve(process.env.HANDLER_PATH || path.join(__dirname, 'function', 'handler.js'));
 const maxRequestBytes = Number(process.env.MAX_REQUEST_BYTES || 1024 * 1024);
 const shutdownGraceMs = Number(process.env.SHUTDOWN_GRACE_MS || 10_000);
+const metricsPort = Number(process.env.metrics_port ?? 8082);
 
 const logError = (message, error) => {
   const err = error instanceof Error ? { type: error.name, message: error.message, stack: error.stack } : { message: String(error) };
@@ -59,11 +63,33 @@ server.listen(port, '0.0.0.0', () => {
   process.stdout.write(`${JSON.stringify({ level: 'info', time: Date.now(), msg: `node20-middy listening on port: ${port}`, handler: handlerPath })}\n`);
 });
 
+/** GET /metrics on metrics_port, when the function can report (functions built on layers/http/openfaas can). */
+const metricsServer =
+  metricsPort > 0 && typeof handler.scrape === 'function'
+    ? http.createServer((req, res) => {
+        if (req.method !== 'GET' || req.url !== '/metrics') {
+          adapter.writeReply(req, res, { status: 404, headers: { 'content-type': 'text/plain' }, body: 'Not Found' });
+          return;
+        }
+        handler.scrape().then(
+          ({ contentType, body }) => adapter.writeReply(req, res, { status: 200, headers: { 'content-type': contentType }, body }),
+          (error) => {
+            logError('metrics failed', error);
+            adapter.writeReply(req, res, adapter.internalErrorReply());
+          },
+        );
+      })
+    : undefined;
+// A taken port costs the pod its metrics, never its requests.
+metricsServer?.on('error', (error) => logError(`metrics port ${metricsPort} unavailable`, error));
+metricsServer?.listen(metricsPort, '0.0.0.0');
+
 /** Stops accepting, lets in-flight requests finish within the grace period, then exits. */
 const shutdown = (signal) => {
   process.stdout.write(`${JSON.stringify({ level: 'info', time: Date.now(), msg: `${signal}: shutting down` })}\n`);
   const deadline = setTimeout(() => process.exit(0), shutdownGraceMs);
   deadline.unref();
+  metricsServer?.close();
   server.close(() => process.exit(0));
   server.closeIdleConnections();
 };

@@ -8,28 +8,29 @@ import { fixtureProcesses, freePort, readyOrStopped, startProcess, TEMPLATE_INDE
 /** The template's index.js as of-watchdog runs it: a child process serving one bundle on http_port. */
 interface Upstream {
   url: string;
+  /** The pod's own /metrics, on its metrics_port. */
+  metricsUrl: string;
   process: Started;
 }
 
 const startUpstream = async (handlerPath: string, env: Record<string, string> = {}): Promise<Upstream> => {
-  const port = await freePort();
-  const started = startProcess(process.execPath, [TEMPLATE_INDEX], { http_port: String(port), HANDLER_PATH: handlerPath, ...env });
+  const [port, metricsPort] = [await freePort(), await freePort()];
+  const started = startProcess(process.execPath, [TEMPLATE_INDEX], { http_port: String(port), metrics_port: String(metricsPort), HANDLER_PATH: handlerPath, ...env });
   const url = `http://127.0.0.1:${port}`;
-  return readyOrStopped(started, url, () => waitForHttp(`${url}/_/health`));
+  const { process: running } = await readyOrStopped(started, url, () => waitForHttp(`${url}/_/health`));
+  return { url, metricsUrl: `http://127.0.0.1:${metricsPort}/metrics`, process: running };
 };
 
 const suite = fixtureProcesses();
 
-const upstream = async (handlerPath: string, env?: Record<string, string>) => {
-  return suite.track(await startUpstream(handlerPath, env)).url;
-};
+const upstream = async (handlerPath: string, env?: Record<string, string>) => suite.track(await startUpstream(handlerPath, env));
 
 beforeAll(suite.setup, 60_000);
 afterAll(suite.teardown);
 
 describe('node20-middy template (index.js)', () => {
   it('serves the bundle: path, query, raw body and the reply the function set', async () => {
-    const url = await upstream(suite.fixtures.handlerOf('fixture-echo'));
+    const { url } = await upstream(suite.fixtures.handlerOf('fixture-echo'));
     const response = await fetch(`${url}/item-9?q=1`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"message":"hi"}' });
     expect(response.status).toBe(200);
     expect(response.headers.get('x-fixture')).toBe('echo');
@@ -37,7 +38,7 @@ describe('node20-middy template (index.js)', () => {
   });
 
   it('answers a thrown error with a problem+json 500, never raw text', async () => {
-    const url = await upstream(suite.fixtures.handlerOf('fixture-boom'));
+    const { url } = await upstream(suite.fixtures.handlerOf('fixture-boom'));
     const response = await fetch(url, { method: 'POST' });
     expect(response.status).toBe(500);
     expect(response.headers.get('content-type')).toBe('application/problem+json');
@@ -80,10 +81,28 @@ const realReason = existsSync(REAL_FUNCTION) ? '' : ` (skipped: ${path.relative(
 describe('node20-middy template with a built function bundle', () => {
   it.skipIf(realReason !== '')(`serves products-get and answers without a token with a 401 problem${realReason}`, async () => {
     const key = await generateSigningKey();
-    const url = await upstream(REAL_FUNCTION, { JWKS: JSON.stringify(toJwks([key.publicJwk])), LOG_LEVEL: 'silent' });
+    const { url } = await upstream(REAL_FUNCTION, { JWKS: JSON.stringify(toJwks([key.publicJwk])), LOG_LEVEL: 'silent' });
     const response = await fetch(`${url}/p-1`);
     expect(response.status).toBe(401);
     expect(response.headers.get('content-type')).toBe('application/problem+json');
     expect(await response.json()).toMatchObject({ status: 401, code: expect.any(String) });
+  });
+
+  it.skipIf(realReason !== '')(`serves the pod's own metrics on metrics_port, never behind the function's path${realReason}`, async () => {
+    const key = await generateSigningKey();
+    const pod = await upstream(REAL_FUNCTION, { JWKS: JSON.stringify(toJwks([key.publicJwk])), LOG_LEVEL: 'silent' });
+    expect((await fetch(`${pod.url}/p-1`)).status).toBe(401);
+    expect((await fetch(`${pod.url}/p-2`)).status).toBe(401);
+
+    const scraped = await fetch(pod.metricsUrl);
+    expect(scraped.status).toBe(200);
+    expect(scraped.headers.get('content-type')).toContain('text/plain');
+    const text = await scraped.text();
+    expect(text).toMatch(/marketplace_function_requests_total\{function="products-get",method="GET",status_class="4xx"\} 2/);
+    expect(text).toMatch(/marketplace_function_errors_total\{function="products-get",class="client",code="[a-z_]+"\} 2/);
+    expect(text).toContain('process_resident_memory_bytes');
+    // The function's path does not reach the metrics: /metrics there is the function's own route.
+    expect(await (await fetch(`${pod.url}/metrics`)).text()).not.toContain('marketplace_function_requests_total');
+    expect((await fetch(pod.metricsUrl.replace('/metrics', '/other'))).status).toBe(404);
   });
 });

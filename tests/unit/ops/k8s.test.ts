@@ -86,7 +86,18 @@ describe('functions.yml', () => {
       expect(spec.limits, fn.name).toEqual(fn.limits);
       expect(spec.requests, fn.name).toEqual(fn.requests);
     }
-    expect(byName.get('platform-outbox-relay')?.annotations).toEqual({ schedule: '* * * * *', topic: 'cron-function' });
+    expect(byName.get('platform-outbox-relay')?.annotations).toEqual({
+      'prometheus.io.port': '8082',
+      'prometheus.io.scrape': 'true',
+      schedule: '* * * * *',
+      topic: 'cron-function',
+    });
+  });
+
+  it('lets Prometheus scrape every function pod on the template’s metrics port', () => {
+    for (const cr of documentsOf('functions.yml')) {
+      expect(cr.spec?.annotations, cr.metadata?.name).toMatchObject({ 'prometheus.io.scrape': 'true', 'prometheus.io.port': '8082' });
+    }
   });
 
   it('orders spec fields as faas-cli does and leaves out empty ones', () => {
