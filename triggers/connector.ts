@@ -5,6 +5,7 @@ import type { Logger } from 'pino';
 import { toHttpRequest } from '../layers/events/http-binding';
 import { fromKafkaMessage, headerStrings } from '../layers/events/kafka-binding';
 import { metrics } from '../layers/metrics';
+import { startKafkaGauges } from './kafka-gauges';
 import { currentTraceparent, extractContext, inSpan, SpanKind } from '../layers/tracing';
 import { dlqOf } from './catalogue';
 import { deadLetterMessage, REPLAY_HEADER, type Failure, type RawMessage } from './dead-letter';
@@ -97,6 +98,8 @@ export interface ConnectorOptions {
   functions?: string[];
   consumer?: Partial<Omit<ConsumerConfig, 'groupId'>>;
   partitionsConsumedConcurrently?: number;
+  /** How often consumer lag and DLQ sizes are read from the broker (15 s); 0: never. */
+  gaugesIntervalMs?: number;
 }
 
 export interface Connector {
@@ -161,7 +164,6 @@ export const startConnector = async (options: ConnectorOptions): Promise<Connect
     consumers.push(consumer);
     joins.push(new Promise((resolve) => consumer.on(consumer.events.GROUP_JOIN, () => resolve())));
     consumer.on(consumer.events.CRASH, ({ payload }) => log.error({ err: payload.error, groupId, restart: payload.restart }, 'connector consumer crashed'));
-    const lag = new Map<string, Map<number, number>>(); // topic → partition → messages behind
     await consumer.connect();
     await consumer.subscribe({ topics: subscription.topics, fromBeginning: true });
     await consumer.run({
@@ -171,23 +173,32 @@ export const startConnector = async (options: ConnectorOptions): Promise<Connect
           if (!isRunning() || isStale()) break;
           await deliver({ functionName: subscription.function, topic: batch.topic, partition: batch.partition, message, heartbeat });
           resolveOffset(message.offset);
-          const partitions = lag.get(batch.topic) ?? new Map<number, number>();
-          lag.set(batch.topic, partitions.set(batch.partition, Math.max(0, Number(batch.highWatermark) - Number(message.offset) - 1)));
-          metrics.consumerLag.set(
-            { group: groupId, topic: batch.topic },
-            [...partitions.values()].reduce((sum, n) => sum + n, 0),
-          );
           await heartbeat();
         }
       },
     });
   }
 
+  const gaugesIntervalMs = options.gaugesIntervalMs ?? 15_000;
+  const gauges =
+    gaugesIntervalMs > 0
+      ? await startKafkaGauges({
+          kafka,
+          log,
+          intervalMs: gaugesIntervalMs,
+          targets: {
+            groups: plan.map((s) => ({ groupId: groupIdOf(s.function), topics: s.topics })),
+            deadLettered: [...new Set(plan.flatMap((s) => s.topics))],
+          },
+        })
+      : undefined;
+
   log.info({ subscriptions: plan }, 'trigger connector started');
   return {
     subscriptions: plan,
     ready: Promise.all(joins).then(() => undefined),
     stop: async () => {
+      await gauges?.stop();
       await Promise.all(consumers.map((consumer) => consumer.disconnect()));
       if (ownProducer) await ownProducer.disconnect();
     },

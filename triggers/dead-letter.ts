@@ -64,3 +64,31 @@ export const replayMessage = (message: RawMessage, dlqTopic: string, forFunction
     message: { key: message.key, value: message.value, headers: { ...eventHeaders(message.headers), ...(target ? { [REPLAY_HEADER]: target } : {}) } },
   };
 };
+
+/** The replay position of a topic's DLQ is this group's committed offset. */
+export const replayGroupOf = (topic: string): string => `platform-dlq-replay.${topic}`;
+
+export interface Range {
+  from: number;
+  to: number;
+}
+
+/**
+ * Per partition, the offsets a group has still to read: from its committed position (or the log
+ * start, for a group that never committed) to the high watermark. For the replay group of a DLQ
+ * that is what waits to be replayed; for a connector group, its lag.
+ */
+export const pendingRanges = (
+  watermarks: readonly { partition: number; high: string; low: string }[],
+  committed: readonly { partition: number; offset: string }[],
+): Map<number, Range> => {
+  const positions = new Map(committed.map((c) => [c.partition, Number(c.offset)]));
+  const ranges = new Map<number, Range>();
+  for (const { partition, high, low } of watermarks) {
+    const from = Math.max(positions.get(partition) ?? -1, Number(low));
+    if (from < Number(high)) ranges.set(partition, { from, to: Number(high) });
+  }
+  return ranges;
+};
+
+export const countOf = (ranges: Map<number, Range>): number => [...ranges.values()].reduce((sum, r) => sum + r.to - r.from, 0);

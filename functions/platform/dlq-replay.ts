@@ -6,7 +6,7 @@ import { NotFoundError } from '../../layers/errors';
 import { defineHttp } from '../../layers/http/define';
 import { dlqOf } from '../../triggers/catalogue';
 import { CONSUMER_DEFAULTS } from '../../triggers/connector';
-import { replayMessage } from '../../triggers/dead-letter';
+import { countOf, pendingRanges, replayGroupOf, replayMessage, type Range } from '../../triggers/dead-letter';
 
 export const replayRequest = z.object({
   topic: z
@@ -27,30 +27,6 @@ export const replayResponse = z.object({
 
 export type ReplayRequest = z.infer<typeof replayRequest>;
 export type ReplayResponse = z.infer<typeof replayResponse>;
-
-/** The replay position of a topic's DLQ is this group's committed offset. */
-export const replayGroupOf = (topic: string): string => `platform-dlq-replay.${topic}`;
-
-export interface Range {
-  from: number;
-  to: number;
-}
-
-/** Per partition, the offsets still to replay: from the group's position (or the log start) to the high watermark. */
-export const pendingRanges = (
-  watermarks: readonly { partition: number; high: string; low: string }[],
-  committed: readonly { partition: number; offset: string }[],
-): Map<number, Range> => {
-  const positions = new Map(committed.map((c) => [c.partition, Number(c.offset)]));
-  const ranges = new Map<number, Range>();
-  for (const { partition, high, low } of watermarks) {
-    const from = Math.max(positions.get(partition) ?? -1, Number(low));
-    if (from < Number(high)) ranges.set(partition, { from, to: Number(high) });
-  }
-  return ranges;
-};
-
-export const countOf = (ranges: Map<number, Range>): number => [...ranges.values()].reduce((sum, r) => sum + r.to - r.from, 0);
 
 export interface DlqReplayDeps {
   kafka: Pick<Kafka, 'admin' | 'consumer'>;

@@ -36,9 +36,21 @@ export const metrics = {
   eventsPublished: counter('marketplace_events_published_total', 'Events published to Kafka.', ['topic']),
   outboxBacklog: gauge('marketplace_outbox_backlog', 'Aggregates holding unpublished outbox events.', ['collection']),
   dlqMessages: counter('marketplace_dlq_messages_total', 'Messages dead-lettered by the trigger connector.', ['topic', 'function']),
-  consumerLag: gauge('marketplace_consumer_lag', 'Kafka consumer lag per group and topic.', ['group', 'topic']),
+  consumerLag: gauge('marketplace_consumer_lag', 'Kafka consumer lag per group and topic: messages past the group\'s committed offsets.', ['group', 'topic']),
+  dlqSize: gauge('marketplace_dlq_size', 'Dead letters in <topic>.dlq not yet replayed.', ['topic']),
   readModelLookups: counter('marketplace_read_model_lookups_total', 'Read-model lookups by result.', ['model', 'result']),
   sagaOutcomes: counter('marketplace_saga_outcomes_total', 'Sagas that reached a final outcome, by saga, outcome and reason.', ['saga', 'outcome', 'reason']),
+};
+
+/**
+ * Where a run of a choreographed saga ends (checkout: confirmed or cancelled; onboarding:
+ * completed or failed), and each compensation it ran (a refund, released stock, a rolled-back
+ * user). Counted where the effect happened, once: never for a redelivery that changed nothing.
+ */
+export type SagaName = 'checkout' | 'onboarding';
+export type SagaOutcome = 'confirmed' | 'cancelled' | 'completed' | 'failed' | 'compensated';
+export const countSagaOutcome = (saga: SagaName, outcome: SagaOutcome, reason: string): void => {
+  metrics.sagaOutcomes.inc({ saga, outcome, reason });
 };
 
 export const statusClass = (status: number): string => `${Math.floor(status / 100)}xx`;

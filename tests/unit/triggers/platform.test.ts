@@ -1,7 +1,8 @@
 import { describe, expect, it, vi } from 'vitest';
 import type { Lease } from '../../../layers/locks/lease';
 import type { OutboxRelay } from '../../../layers/events/outbox';
-import dlqReplay, { countOf, pendingRanges, replayGroupOf, replayRequest } from '../../../functions/platform/dlq-replay';
+import dlqReplay, { replayRequest } from '../../../functions/platform/dlq-replay';
+import { countOf, pendingRanges, replayGroupOf } from '../../../triggers/dead-letter';
 import outboxRelay, { makeRelayOnce } from '../../../functions/platform/outbox-relay';
 
 describe('platform-dlq-replay', () => {
