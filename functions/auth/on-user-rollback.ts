@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import type { z } from 'zod';
 import { causedBy, type EventEnvelope } from '../../layers/events/envelope';
 import { defineConsumer } from '../../layers/events/consumer';
+import { countSagaOutcome } from '../../layers/metrics';
 import { tenantProvisioningFailed } from '../tenant/events';
 import { authDeps, type AuthDeps } from './deps';
 import { userSoftDeleted } from './events';
@@ -59,6 +60,7 @@ export default defineConsumer(
     events: { [tenantProvisioningFailed.type]: tenantProvisioningFailed.schema },
   },
   async (event, context) => {
-    await makeRollbackUser(await authDeps())(event as Failed, context.log);
+    const outcome = await makeRollbackUser(await authDeps())(event as Failed, context.log);
+    if (outcome === 'deleted') countSagaOutcome('onboarding', 'compensated', 'user_rolled_back');
   },
 );

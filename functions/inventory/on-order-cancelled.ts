@@ -1,6 +1,7 @@
 import type { z } from 'zod';
 import { causedBy } from '../../layers/events/envelope';
 import { defineConsumer, type ConsumedEvent } from '../../layers/events/consumer';
+import { countSagaOutcome } from '../../layers/metrics';
 import { orderCancelled } from '../orders/events';
 import { reservationDeps } from './deps';
 import { makeReservationSteps, type ReservationSteps, type StepOutcome } from './reservations';
@@ -28,6 +29,7 @@ export default defineConsumer(
     events: { [orderCancelled.type]: orderCancelled.schema },
   },
   async (event) => {
-    await makeOnOrderCancelled(makeReservationSteps(await reservationDeps()))(event as ConsumedEvent<OrderCancelled>);
+    const outcome = await makeOnOrderCancelled(makeReservationSteps(await reservationDeps()))(event as ConsumedEvent<OrderCancelled>);
+    if (outcome === 'released' || outcome === 'restocked') countSagaOutcome('checkout', 'compensated', `stock_${outcome}`);
   },
 );

@@ -1,6 +1,6 @@
 import { NotFoundError, ServiceUnavailableError } from '../../layers/errors';
 import type { OutboxEntry } from '../../layers/events/outbox';
-import { metrics } from '../../layers/metrics';
+import { countSagaOutcome } from '../../layers/metrics';
 import type { OrderDeps } from './deps';
 import { orderCancelled, orderConfirmed, orderDelivered, orderFulfilled, type cancelReason } from './events';
 import { orderRef } from './rules';
@@ -14,7 +14,7 @@ import type { z } from 'zod';
  * and version it was decided from. A write that loses the race to another change reads the
  * order again and decides afresh (the decision may now be "nothing to do" or a 409).
  */
-export const CHECKOUT_SAGA = 'checkout';
+const CHECKOUT_SAGA = 'checkout';
 
 export type CancelReason = z.infer<typeof cancelReason>;
 
@@ -77,8 +77,8 @@ export const eventsOf = (next: Order, decision: Decision, from: Order['state'], 
 
 /** Counts where the checkout saga ends: an order confirmed, or cancelled and why. */
 const countOutcome = (decision: Decision): void => {
-  if (decision.action === 'confirm') metrics.sagaOutcomes.inc({ saga: CHECKOUT_SAGA, outcome: 'confirmed', reason: 'payment_succeeded' });
-  if (decision.action === 'cancel') metrics.sagaOutcomes.inc({ saga: CHECKOUT_SAGA, outcome: 'cancelled', reason: decision.reason });
+  if (decision.action === 'confirm') countSagaOutcome(CHECKOUT_SAGA, 'confirmed', 'payment_succeeded');
+  if (decision.action === 'cancel') countSagaOutcome(CHECKOUT_SAGA, 'cancelled', decision.reason);
 };
 
 export const makeTransitionOrder =

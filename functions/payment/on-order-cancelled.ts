@@ -1,6 +1,7 @@
 import type { z } from 'zod';
 import { defineConsumer, type ConsumedEvent } from '../../layers/events/consumer';
 import { causedBy } from '../../layers/events/envelope';
+import { countSagaOutcome } from '../../layers/metrics';
 import { orderCancelled } from '../orders/events';
 import { paymentDeps } from './deps';
 import { cancelPayment, type RefundRecord } from './rules';
@@ -45,6 +46,7 @@ export default defineConsumer(
     events: { [orderCancelled.type]: orderCancelled.schema },
   },
   async (event) => {
-    await makeCancelPayment(await paymentDeps())(event as ConsumedEvent<Cancelled>);
+    const { refund } = await makeCancelPayment(await paymentDeps())(event as ConsumedEvent<Cancelled>);
+    if (refund?.status === 'succeeded') countSagaOutcome('checkout', 'compensated', 'payment_refunded');
   },
 );

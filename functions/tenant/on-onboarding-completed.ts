@@ -1,6 +1,7 @@
 import type { z } from 'zod';
 import { ConflictError } from '../../layers/errors';
 import { defineConsumer, type ConsumedEvent } from '../../layers/events/consumer';
+import { countSagaOutcome } from '../../layers/metrics';
 import { causedBy } from '../../layers/events/envelope';
 import { userOnboardingCompleted } from '../auth/events';
 import { tenantDeps, type TenantDeps } from './deps';
@@ -124,5 +125,7 @@ export default defineConsumer(
   async (event, context) => {
     const outcome = await makeProvisionTenant(await tenantDeps())(event as OnboardingCompleted);
     context.log.info({ step: PROVISION_TENANT, outcome, tenantId: event.tenantId }, 'tenant provisioning');
+    if (outcome === 'provisioned') countSagaOutcome('onboarding', 'completed', 'tenant_provisioned');
+    if (outcome === 'failed') countSagaOutcome('onboarding', 'failed', 'provisioning_refused');
   },
 );

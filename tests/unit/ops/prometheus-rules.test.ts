@@ -32,9 +32,11 @@ describe('alert rules', () => {
       'MarketplaceCircuitOpen',
       'MarketplaceConsumerLagHigh',
       'MarketplaceDeadLettersIncreasing',
+      'MarketplaceDeadLettersWaiting',
       'MarketplaceFunctionErrorRatioHigh',
       'MarketplaceFunctionLatencyBudgetBurn',
       'MarketplaceOutboxBacklogHigh',
+      'MarketplaceSagaFailureRatioHigh',
     ]);
   });
 
@@ -62,6 +64,11 @@ describe('alert rules', () => {
     expect(find('MarketplaceFunctionErrorRatioHigh', 'warning').expr).toMatch(/ratio_rate5m > 0\.02$/);
     expect(find('MarketplaceFunctionErrorRatioHigh', 'critical').expr).toMatch(/ratio_rate5m > 0\.05$/);
     expect(find('MarketplaceConsumerLagHigh')).toMatchObject({ for: '10m' });
+    // replicas read the same lag from the broker: max, never a sum over them
+    expect(find('MarketplaceConsumerLagHigh').expr).toMatch(/^max by \(group, topic\) \(marketplace_consumer_lag\) > 1000$/);
+    expect(find('MarketplaceDeadLettersWaiting')).toMatchObject({ for: '1h' });
+    expect(find('MarketplaceSagaFailureRatioHigh', 'warning').expr).toMatch(/ratio_rate30m > 0\.2$/);
+    expect(find('MarketplaceSagaFailureRatioHigh', 'critical').expr).toMatch(/ratio_rate30m > 0\.5$/);
     expect(find('MarketplaceDeadLettersIncreasing').expr).toContain('increase(marketplace_dlq_messages_total[15m])) > 0');
     expect(find('MarketplaceOutboxBacklogHigh')).toMatchObject({ for: '5m' });
     expect(find('MarketplaceOutboxBacklogHigh').expr).toMatch(/> 100$/);
@@ -91,17 +98,22 @@ describe('alert rules', () => {
 });
 
 describe('recording rules', () => {
-  it('record per-function request rate, 5xx ratio and p99 by level:metric:operations', () => {
+  it('record per-function request rate, 5xx ratio and p99, and per-saga failure ratio, by level:metric:operations', () => {
     const names = records.map((rule) => rule.record);
     expect(names).toEqual(
       expect.arrayContaining([
         'function:marketplace_function_requests:rate5m',
         'function:marketplace_function_errors:ratio_rate5m',
         'function:marketplace_function_duration_seconds:p99_5m',
+        'saga:marketplace_saga_failures:ratio_rate30m',
       ]),
     );
-    for (const name of names) expect(name).toMatch(/^function:marketplace_[a-z_]+:[a-z0-9_]+$/);
-    for (const rule of records) expect(rule.expr, rule.record).toMatch(/\bby \(function(, le)?\)/);
+    for (const rule of records) {
+      const level = rule.record!.split(':')[0]!;
+      expect(rule.record).toMatch(/^(function|saga):marketplace_[a-z_]+:[a-z0-9_]+$/);
+      // the level names the labels the rule keeps
+      expect(rule.expr, rule.record).toMatch(new RegExp(`\\bby \\(${level}(, le)?\\)`));
+    }
   });
 });
 
