@@ -14,6 +14,8 @@ export interface InvokeRequest {
 export interface InvokeResponse {
   status: number;
   body?: unknown;
+  /** The function's Retry-After: it asks to be called again later (busy with this event, a lock, a dependency). */
+  retryAfter?: string;
 }
 
 export type Invoke = (functionName: string, request: InvokeRequest) => Promise<InvokeResponse>;

@@ -1,18 +1,26 @@
-import type { InvokeResponse } from './invoke';
+import { InvokeTimeoutError, type InvokeResponse } from './invoke';
 
 /**
  * Retries of one delivery: exponential backoff from `initialMs`, capped at `maxMs`, for at
  * most `attempts` attempts in all. Server errors, timeouts, network errors and the client
  * statuses that mean "not now" (408, 409, 423, 425, 429) are retried; any other 4xx is the
  * event's fault, retrying cannot help, and it is dead-lettered at once.
+ *
+ * Two failures are not the event's and spend no attempt, for up to `patienceMs` of waiting: a
+ * function that cannot be reached (no connection, or the gateway's 502 for a pod that is gone or
+ * died mid-request), and a retryable answer with Retry-After (the function asks to be called
+ * later: the event is in progress under a lease a killed pod left behind, a lock is held, a
+ * dependency is down). The delivery keeps trying every `maxMs` at most, heart-beating between,
+ * so a restarting pod delays its events instead of dead-lettering them; after that, attempts count.
  */
 export interface RetryPolicy {
   attempts: number;
   initialMs: number;
   maxMs: number;
+  patienceMs: number;
 }
 
-export const DEFAULT_RETRY: RetryPolicy = { attempts: 5, initialMs: 100, maxMs: 2_000 };
+export const DEFAULT_RETRY: RetryPolicy = { attempts: 5, initialMs: 100, maxMs: 2_000, patienceMs: 120_000 };
 
 /** The wait after failed attempt `attempt` (1-based). */
 export const backoffDelay = (attempt: number, policy: RetryPolicy): number => Math.min(policy.maxMs, policy.initialMs * 2 ** (attempt - 1));
@@ -57,19 +65,34 @@ export interface RetryHooks {
   beforeWait?: () => Promise<void>;
 }
 
+/** The gateway's answer for a pod that did not answer (openfaas/gateway/upstream.ts). */
+const UNREACHABLE_STATUS = 502;
+
 export const deliverWithRetry = async (send: () => Promise<InvokeResponse>, policy: RetryPolicy, hooks: RetryHooks): Promise<DeliveryOutcome> => {
   let failure: { status?: number; error: string } = { error: 'not attempted' };
+  let deferrals = 0;
+  let deferredMs = 0;
   for (let attempt = 1; attempt <= policy.attempts; attempt += 1) {
+    let notTheEvents = false;
     try {
       const response = await send();
       const verdict = verdictOf(response.status);
       if (verdict === 'delivered') return { delivered: true, attempts: attempt, status: response.status };
       failure = { status: response.status, error: describeFailure(response) };
       if (verdict === 'reject') return { delivered: false, attempts: attempt, ...failure };
+      notTheEvents = response.status === UNREACHABLE_STATUS || response.retryAfter !== undefined;
     } catch (error) {
       failure = { error: (error as Error).message || String(error) };
+      notTheEvents = !(error instanceof InvokeTimeoutError);
     }
-    if (attempt < policy.attempts) {
+    if (notTheEvents && deferredMs < policy.patienceMs) {
+      deferrals += 1;
+      const wait = backoffDelay(deferrals, policy);
+      deferredMs += wait;
+      attempt -= 1;
+      await hooks.beforeWait?.();
+      await hooks.sleep(wait);
+    } else if (attempt < policy.attempts) {
       await hooks.beforeWait?.();
       await hooks.sleep(backoffDelay(attempt, policy));
     }

@@ -3,7 +3,7 @@ import type { Invoke } from '../../triggers/invoke';
 /**
  * How the trigger connector and the cron scheduler reach a function: an HTTP call to
  * `/function/<name>` on the gateway, as OpenFaaS connectors do. The body of the answer is
- * parsed as JSON when it says so, kept as text otherwise.
+ * parsed as JSON when it says so, kept as text otherwise; a Retry-After is passed on.
  */
 export const httpInvoke =
   (gatewayUrl: string): Invoke =>
@@ -23,5 +23,6 @@ export const httpInvoke =
         // keep the text: a function that mislabels its body should still be reported
       }
     }
-    return { status: response.status, body };
+    const retryAfter = response.headers.get('retry-after');
+    return { status: response.status, body, ...(retryAfter ? { retryAfter } : {}) };
   };

@@ -18,6 +18,7 @@ import { renderDocs } from './docs';
 import { functionStatus, loadFunctions, operationEntries, type FunctionTable, type LoadedFunction } from './functions';
 import { gatewayMetrics, recordInvocation } from './metrics';
 import { generateOpenApi, type OpenApiDocument } from './openapi';
+import { forwardToPod } from './upstream';
 import { parseCallbackUrl, parseRoute, splitUrl, type GatewayRoute } from './routes';
 
 /**
@@ -45,6 +46,11 @@ export interface GatewayOptions {
   logger?: Logger;
   /** Extra read-only JSON routes (GET), by exact path, e.g. `/dev/mailbox` from `npm start` (dev-mailbox.ts). */
   extraRoutes?: Record<string, () => unknown>;
+  /**
+   * Functions served by pods of their own (function name → the pod's base URL): their invocations
+   * are forwarded there (upstream.ts) instead of run in this process, e.g. to kill one mid-request.
+   */
+  upstreams?: Record<string, string>;
 }
 
 export interface Gateway {
@@ -69,6 +75,7 @@ interface GatewayState {
   openapi: () => OpenApiDocument;
   asyncApi?: () => unknown;
   extraRoutes?: Record<string, () => unknown>;
+  upstreams: Record<string, string>;
 }
 
 const jsonReply = (status: number, value: unknown): Reply => ({
@@ -99,7 +106,11 @@ const runFunction = async (state: GatewayState, fn: LoadedFunction, event: Funct
   fn.invocationCount += 1;
   gatewayMetrics.started.inc({ function_name: fn.spec.name });
   const started = process.hrtime.bigint();
-  const reply = await withTimeout(fn, invokeHandler(fn.handler!, event, { onError: state.failureLogs.get(fn.spec.name) }));
+  const pod = state.upstreams[fn.spec.name];
+  const running = pod
+    ? forwardToPod(fn.spec.name, pod, event).catch((error: unknown) => errorReply(error))
+    : invokeHandler(fn.handler!, event, { onError: state.failureLogs.get(fn.spec.name) });
+  const reply = await withTimeout(fn, running);
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
   recordInvocation(fn.spec.name, reply.status, seconds);
   return { reply, seconds };
@@ -230,6 +241,7 @@ export const startGateway = async (options: GatewayOptions = {}): Promise<Gatewa
     openapi: lazy(() => generateOpenApi(operationEntries(functions), { serverUrl: url, ...(version ? { version } : {}) })),
     ...(options.asyncApi === false ? {} : { asyncApi: lazy(options.asyncApi ?? (() => asyncApiDocument(stack))) }),
     ...(options.extraRoutes ? { extraRoutes: options.extraRoutes } : {}),
+    upstreams: options.upstreams ?? {},
   };
   server.on('request', (req: IncomingMessage, res: ServerResponse) => {
     handle(state, req, res).catch((error: unknown) => {

@@ -3,6 +3,8 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateSigningKey, toJwks } from '../../../layers/auth/tokens';
 import { REPO_ROOT } from '../../../openfaas/paths';
+import { startGateway } from '../../../openfaas/gateway/server';
+import { createLogger } from '../../../layers/logger';
 import { fixtureProcesses, freePort, readyOrStopped, startProcess, TEMPLATE_INDEX, waitForHttp, type Started } from './support';
 
 /** The template's index.js as of-watchdog runs it: a child process serving one bundle on http_port. */
@@ -71,6 +73,42 @@ describe('node20-middy template (index.js)', () => {
     });
     expect(await started.exited).toBe(1);
     expect(started.output()).toContain('cold start failed');
+  });
+});
+
+describe('the gateway in front of a function pod (upstreams)', () => {
+  it('forwards path, query, headers and body to the pod, and answers 502 function_unreachable once the pod is gone', async () => {
+    const pod = await upstream(suite.fixtures.handlerOf('fixture-echo'));
+    const gateway = await startGateway({
+      port: 0,
+      stackPath: suite.fixtures.stackPath,
+      distDir: suite.fixtures.distDir,
+      devKeysPath: false,
+      upstreams: { 'fixture-echo': pod.url },
+      logger: createLogger({ service: 'gateway', functionName: 'gateway', level: 'silent' }),
+    });
+    try {
+      const response = await fetch(`${gateway.url}/function/fixture-echo/abc?x=1&x=2`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-call-id': 'call-77' },
+        body: JSON.stringify({ message: 'via the pod' }),
+      });
+      expect(response.status).toBe(200);
+      expect(response.headers.get('x-fixture')).toBe('echo');
+      const echoed = (await response.json()) as Record<string, unknown>;
+      expect(echoed).toMatchObject({ path: '/abc', query: { x: ['1', '2'] }, message: 'via the pod', method: 'POST', callId: 'call-77' });
+      // The pod answered, not the gateway's own copy of the bundle, whose cold start saw stack.yml's environment.
+      expect(echoed.coldStart).toEqual({});
+
+      pod.process.child.kill('SIGKILL');
+      await pod.process.exited;
+      const gone = await fetch(`${gateway.url}/function/fixture-echo`, { method: 'POST' });
+      expect(gone.status).toBe(502);
+      expect(gone.headers.get('content-type')).toBe('application/problem+json');
+      expect(await gone.json()).toMatchObject({ status: 502, code: 'function_unreachable' });
+    } finally {
+      await gateway.close(100);
+    }
   });
 });
 

@@ -86,7 +86,7 @@ beforeAll(async () => {
     kafka: await kafka(),
     log,
     secret: SECRET,
-    retry: { attempts: 3, initialMs: 50, maxMs: 200 },
+    retry: { attempts: 3, initialMs: 50, maxMs: 200, patienceMs: 0 },
     timeoutMs: 5_000,
   });
   await connector.ready;

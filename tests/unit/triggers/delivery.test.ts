@@ -42,7 +42,7 @@ const setup = (answer: (fn: string, request: InvokeRequest) => Promise<InvokeRes
     },
     log: silentLog,
     secret: SECRET,
-    retry: { attempts: 3, initialMs: 1, maxMs: 2 },
+    retry: { attempts: 3, initialMs: 1, maxMs: 2, patienceMs: 0 },
     sleep: async () => undefined,
   });
   return { invoke, letters, deliver };
@@ -116,7 +116,7 @@ describe('makeDelivery', () => {
       invoke: async () => ({ status: 500 }),
       deadLetter: async () => Promise.reject(new Error('broker down')),
       log: silentLog,
-      retry: { attempts: 1, initialMs: 1, maxMs: 1 },
+      retry: { attempts: 1, initialMs: 1, maxMs: 1, patienceMs: 0 },
       sleep: async () => undefined,
     });
     await expect(deliver(input())).rejects.toThrow('broker down');

@@ -1,11 +1,12 @@
 import { describe, expect, it, vi } from 'vitest';
+import { InvokeTimeoutError } from '../../../triggers/invoke';
 import { backoffDelay, backoffSchedule, DEFAULT_RETRY, deliverWithRetry, describeFailure, verdictOf } from '../../../triggers/retry';
 
 describe('backoff', () => {
   it('doubles from 100 ms and caps at 2 s: five attempts wait 100, 200, 400, 800', () => {
     expect(backoffSchedule(DEFAULT_RETRY)).toEqual([100, 200, 400, 800]);
-    expect(backoffSchedule({ attempts: 8, initialMs: 100, maxMs: 2_000 })).toEqual([100, 200, 400, 800, 1_600, 2_000, 2_000]);
-    expect(backoffSchedule({ attempts: 1, initialMs: 100, maxMs: 2_000 })).toEqual([]);
+    expect(backoffSchedule({ ...DEFAULT_RETRY, attempts: 8 })).toEqual([100, 200, 400, 800, 1_600, 2_000, 2_000]);
+    expect(backoffSchedule({ ...DEFAULT_RETRY, attempts: 1 })).toEqual([]);
     expect(backoffDelay(1, DEFAULT_RETRY)).toBe(100);
   });
 });
@@ -41,7 +42,7 @@ describe('describeFailure', () => {
 });
 
 describe('deliverWithRetry', () => {
-  const policy = { attempts: 4, initialMs: 10, maxMs: 25 };
+  const policy = { attempts: 4, initialMs: 10, maxMs: 25, patienceMs: 0 };
 
   it('stops at the first success', async () => {
     const send = vi.fn().mockRejectedValueOnce(new Error('ECONNRESET')).mockResolvedValueOnce({ status: 503 }).mockResolvedValueOnce({ status: 200 });
@@ -65,6 +66,52 @@ describe('deliverWithRetry', () => {
     const sleep = vi.fn(async () => undefined);
     expect(await deliverWithRetry(send, policy, { sleep })).toEqual({ delivered: false, attempts: 1, status: 422, error: '422 invalid_event_data' });
     expect(sleep).not.toHaveBeenCalled();
+  });
+
+  it('waits out a function it cannot reach without spending attempts, then counts them', async () => {
+    // Refused twice, then the gateway's 502 for a pod that is gone, then the pod is back.
+    const send = vi
+      .fn()
+      .mockRejectedValueOnce(new TypeError('fetch failed'))
+      .mockRejectedValueOnce(new TypeError('fetch failed'))
+      .mockResolvedValueOnce({ status: 502, body: { code: 'function_unreachable' } })
+      .mockResolvedValueOnce({ status: 500 })
+      .mockResolvedValueOnce({ status: 200 });
+    const sleep = vi.fn(async () => undefined);
+    expect(await deliverWithRetry(send, { ...policy, patienceMs: 1_000 }, { sleep })).toEqual({ delivered: true, attempts: 2, status: 200 });
+    // unreachable waits back off on their own count (10, 20, 25), then the attempts' (10)
+    expect(sleep.mock.calls).toEqual([[10], [20], [25], [10]]);
+  });
+
+  it('waits out an event left in progress by a killed pod (409 with Retry-After) without spending attempts', async () => {
+    const inProgress = { status: 409, body: { code: 'event_in_progress' }, retryAfter: '30' };
+    const send = vi.fn().mockResolvedValueOnce(inProgress).mockResolvedValueOnce(inProgress).mockResolvedValueOnce(inProgress).mockResolvedValueOnce({ status: 200 });
+    const sleep = vi.fn(async () => undefined);
+    expect(await deliverWithRetry(send, { ...policy, attempts: 2, patienceMs: 1_000 }, { sleep })).toEqual({ delivered: true, attempts: 1, status: 200 });
+    expect(sleep.mock.calls).toEqual([[10], [20], [25]]);
+  });
+
+  it('spends attempts on a retryable answer without Retry-After', async () => {
+    const send = vi.fn(async () => ({ status: 409, body: { code: 'version_conflict' } }));
+    const outcome = await deliverWithRetry(send, { ...policy, attempts: 2, patienceMs: 60_000 }, { sleep: async () => undefined });
+    expect(outcome).toMatchObject({ delivered: false, attempts: 2, status: 409 });
+    expect(send).toHaveBeenCalledTimes(2);
+  });
+
+  it('gives a pod up to patienceMs of waits, then dead-letters as for any failure', async () => {
+    const send = vi.fn(async () => ({ status: 502, body: { code: 'function_unreachable' } }));
+    const sleep = vi.fn(async () => undefined);
+    const outcome = await deliverWithRetry(send, { ...policy, patienceMs: 50 }, { sleep });
+    expect(outcome).toMatchObject({ delivered: false, attempts: 4, status: 502 });
+    // waits of 10 + 20 + 25 pass 50 ms; then the four attempts with their three waits
+    expect(sleep.mock.calls).toEqual([[10], [20], [25], [10], [20], [25]]);
+  });
+
+  it('counts a timeout as an attempt: the function got the event', async () => {
+    const send = vi.fn(async () => Promise.reject(new InvokeTimeoutError('fn', 10)));
+    const outcome = await deliverWithRetry(send, { ...policy, attempts: 2, patienceMs: 60_000 }, { sleep: async () => undefined });
+    expect(outcome).toEqual({ delivered: false, attempts: 2, error: 'fn did not answer within 10 ms' });
+    expect(send).toHaveBeenCalledTimes(2);
   });
 
   it('reports a thrown error (timeout, network)', async () => {
