@@ -1,5 +1,5 @@
 import { AppError, NotFoundError, PreconditionFailedError, UnprocessableError } from '../../layers/errors';
-import { priceLine, PRICING_CODES, type LineRequest, type PricedLine } from '../products/pricing';
+import { priceLine, PRICING_CODES, requireInStock, type LineRequest, type PricedLine } from '../products/pricing';
 import type { StoredView } from '../products/read-model';
 import { MAX_LINES, MAX_QUANTITY, type CartLineView, type CartView, type Coupon, type CouponInput } from './schemas';
 
@@ -115,7 +115,6 @@ export interface Cart {
 export const CART_CODES = {
   full: 'cart_full',
   quantityLimit: 'quantity_limit',
-  insufficientStock: 'insufficient_stock',
   lineNotFound: 'cart_line_not_found',
   empty: 'cart_empty',
 } as const;
@@ -203,10 +202,7 @@ export const requireBuyable = (view: StoredView | undefined, line: LineRequest, 
       currency: cartCurrency,
     });
   }
-  const stock = view?.stock[line.sku];
-  if (stock && stock.available < line.quantity) {
-    throw new UnprocessableError(`Only ${stock.available} of ${line.sku} are available.`, CART_CODES.insufficientStock, { available: stock.available });
-  }
+  requireInStock(view, line);
   return priced;
 };
 

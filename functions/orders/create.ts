@@ -1,7 +1,7 @@
 import { UnprocessableError } from '../../layers/errors';
 import { defineHttp } from '../../layers/http/define';
 import { etagOf } from '../../layers/http/versioning';
-import { priceLine, totalOf } from '../products/pricing';
+import { priceLine, requireInStock, totalOf } from '../products/pricing';
 import { createOrderDeps, type CreateOrderDeps } from './deps';
 import { orderCreated } from './events';
 import { buildOrder, mergeLines, ORDER_CODES, orderRef, storeOf, toApi } from './rules';
@@ -20,7 +20,7 @@ const basketOf = async (deps: CreateOrderDeps, input: CreateOrderBody, actor: { 
 /**
  * Places an order (state pending) with its `created` event in one document write; the checkout
  * saga takes it from there. Every line is priced from the product read model, never from the
- * client. The coupon is redeemed for the order's id before the write, and released if the
+ * client, and refused when it asks for more than the read model knows to be available. The coupon is redeemed for the order's id before the write, and released if the
  * write fails, so a failed order never keeps a redemption.
  */
 export const makeCreateOrder =
@@ -30,6 +30,7 @@ export const makeCreateOrder =
     const requested = mergeLines(basket.items);
     const views = await Promise.all(requested.map((line) => deps.views.read(actor.tenantId, line.productId)));
     const lines = requested.map((line, index) => priceLine(views[index], line));
+    requested.forEach((line, index) => requireInStock(views[index], line));
     const { currency, subtotal } = totalOf(lines);
     const id = deps.newId();
     const now = deps.now();

@@ -23,6 +23,7 @@ export const PRICING_CODES = {
   unavailable: 'product_unavailable',
   unknownVariant: 'variant_not_found',
   mixedCurrencies: 'mixed_currencies',
+  insufficientStock: 'insufficient_stock',
 } as const;
 
 /** Prices one line from the product's view; a product that is missing, deleted or not active cannot be bought. */
@@ -46,6 +47,22 @@ export const priceLine = (view: StoredView | undefined, line: LineRequest): Pric
     lineTotal: price.amount * line.quantity,
     currency: price.currency,
   };
+};
+
+/**
+ * A line within the stock the read model knows of (422 `insufficient_stock`): plainly too much is
+ * refused before anything is written. The read model trails the stock by an event, so this is no
+ * guarantee: the reservation stays the authority, and a variant whose stock is unknown is not refused.
+ */
+export const requireInStock = (view: StoredView | undefined, line: LineRequest): void => {
+  const stock = view?.stock[line.sku];
+  if (stock && stock.available < line.quantity) {
+    throw new UnprocessableError(`Only ${stock.available} of ${line.sku} are available.`, PRICING_CODES.insufficientStock, {
+      sku: line.sku,
+      available: stock.available,
+      requested: line.quantity,
+    });
+  }
 };
 
 /** The lines' common currency and subtotal; one order or cart is in one currency. */

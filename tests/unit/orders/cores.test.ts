@@ -139,6 +139,21 @@ describe('orders-create core', () => {
     expect(coupons.redeem).not.toHaveBeenCalled();
   });
 
+  it('refuses more than the read model knows to be available with 422 insufficient_stock; unknown stock is left to the reservation', async () => {
+    const { deps, orders, coupons, productViews } = setupCreate();
+    const view = productView(PRODUCT_B);
+    productViews.set(PRODUCT_B, { ...view, stock: { STD: { available: 2, reserved: 1, version: 4 } } });
+    expect(await thrown(makeCreateOrder(deps)(body({ couponCode: 'SAVE5' }), buyer))).toMatchObject({
+      status: 422,
+      code: 'insufficient_stock',
+      extras: { sku: 'STD', available: 2, requested: 3 },
+    });
+    expect(orders.rows.size).toBe(0);
+    expect(coupons.redeem).not.toHaveBeenCalled();
+    // PRODUCT_A's stock is not projected yet: its 2 units are not refused.
+    expect((await makeCreateOrder(deps)(body({ items: [{ productId: PRODUCT_A, sku: 'L', quantity: 2 }, { productId: PRODUCT_B, sku: 'STD', quantity: 2 }] }), buyer)).state).toBe('pending');
+  });
+
   it('refuses a product that is not active, and lines in two currencies', async () => {
     const { deps, productViews } = setupCreate();
     productViews.set(PRODUCT_B, productView(PRODUCT_B, { status: 'draft' }));
