@@ -1,28 +1,38 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { serviceDb } from '../../layers/connections';
+import { registry } from '../../layers/metrics';
 import { eventually, startSystem, type System } from './support/system';
 import { openShop, stripeDriver, type Order, type Shop } from './support/commerce';
 import { launchedBrokerPidFile, restartBroker } from './support/faults';
 
+/** Saga consumers each in a pod of its own behind the gateway, so the fault run can SIGKILL them mid-request. */
+const PODS = ['inventory-on-order-created', 'payment-on-inventory-reserved', 'orders-on-payment-succeeded', 'inventory-on-order-confirmed'];
+
 let system: System;
 beforeAll(async () => {
-  system = await startSystem({ connectorProcess: true });
+  system = await startSystem({ connectorProcess: true, pods: PODS });
 });
 afterAll(async () => system?.stop());
 
 const CHECKOUTS = Number(process.env.CHECKOUTS ?? 200);
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** Every buyer orders one unit, all at once. */
+/**
+ * Every buyer orders one unit, all at once. An order is placed (201), or refused up front once
+ * the product's read model shows the variant sold out (422 insufficient_stock); nothing else.
+ */
 const rush = async (shop: Shop, count: number) => {
   const buyers = await Promise.all(Array.from({ length: count }, () => shop.buyer()));
-  return Promise.all(
+  const replies = await Promise.all(
     buyers.map(async (buyer) => {
       const reply = await shop.placeOrder(buyer, 1);
+      if (reply.status === 422 && (reply.body as unknown as { code?: string }).code === 'insufficient_stock') return undefined;
       if (reply.status !== 201) throw new Error(`orders-create answered ${reply.status}: ${JSON.stringify(reply.body)}`);
       return { token: buyer.token, order: reply.body };
     }),
   );
+  const placed = replies.filter((reply) => reply !== undefined);
+  return { placed, refused: count - placed.length };
 };
 
 /** Samples the variant's stock while the run goes on; the lowest `available` seen. */
@@ -41,6 +51,12 @@ const watchStock = (shop: Shop) => {
     await loop;
     return lowest;
   };
+};
+
+/** Invocations of the pods that the gateway answered with 502 function_unreachable (pod dead or killed mid-request). */
+const unreachableInvocations = async (): Promise<number> => {
+  const { values } = await registry.getSingleMetric('gateway_function_invocation_total')!.get();
+  return values.filter((v) => PODS.includes(String(v.labels.function_name)) && v.labels.code === '502').reduce((sum, v) => sum + v.value, 0);
 };
 
 /** What the stores themselves say about the run, not the logs. */
@@ -62,12 +78,13 @@ describe('checkout under contention', () => {
     const shop = await openShop(system, { stock: 10 });
     const driver = await stripeDriver(system, shop);
     const stopWatching = watchStock(shop);
-    const placed = await rush(shop, CHECKOUTS);
+    const { placed, refused } = await rush(shop, CHECKOUTS);
     const orders = await driver.untilFinal(placed, 360_000).finally(driver.stop);
     const lowest = await stopWatching();
 
     const confirmed = orders.filter((order) => order.state === 'confirmed');
     expect(confirmed).toHaveLength(10);
+    expect(orders.length + refused).toBe(CHECKOUTS);
     expect(orders.filter((order) => order.state === 'cancelled').every((order) => order.cancellation?.reason === 'out_of_stock')).toBe(true);
     expect(lowest).toBeGreaterThanOrEqual(0);
     expect(await shop.stock()).toMatchObject({ onHand: 0, reserved: 0, available: 0 });
@@ -79,12 +96,12 @@ describe('checkout under contention', () => {
 
 describe('checkout through faults', () => {
   it.skipIf(!launchedBrokerPidFile())(
-    `brings all of ${CHECKOUTS} checkouts to a final state through a killed relay, a killed connector and a broker restart`,
+    `brings all of ${CHECKOUTS} checkouts to a final state through a killed relay, killed consumer pods, a killed connector and a broker restart`,
     async () => {
       const STOCK = 60;
       const shop = await openShop(system, { stock: STOCK });
       const driver = await stripeDriver(system, shop);
-      const faults = (async () => {
+      const platformFaults = (async () => {
         await sleep(500);
         await system.killRelay();
         await sleep(1_500);
@@ -94,13 +111,31 @@ describe('checkout through faults', () => {
         await system.startConnector();
         await restartBroker();
       })();
-      const placed = await rush(shop, CHECKOUTS);
-      await faults;
+      // Meanwhile each saga consumer's pod is SIGKILLed in the middle of its deliveries, twice, and comes back a second later.
+      const podKills: string[] = [];
+      const podFaults = (async () => {
+        for (const round of [1, 2]) {
+          for (const name of PODS) {
+            await sleep(round === 1 ? 1_200 : 2_500);
+            await system.pods[name]!.kill();
+            podKills.push(name);
+            await sleep(1_000);
+            await system.pods[name]!.start();
+          }
+        }
+      })();
+      const unreachableBefore = await unreachableInvocations();
+      const { placed, refused } = await rush(shop, CHECKOUTS);
+      await Promise.all([platformFaults, podFaults]);
+      expect(podKills).toHaveLength(PODS.length * 2);
+      // The kills did land on deliveries: the gateway answered 502 for pods that were gone, and the connector waited them out.
+      expect((await unreachableInvocations()) - unreachableBefore).toBeGreaterThan(0);
       const orders = await driver.untilFinal(placed, 420_000).finally(driver.stop);
 
       const confirmed = orders.filter((order) => order.state === 'confirmed');
       const cancelled = orders.filter((order) => order.state === 'cancelled');
-      expect(confirmed.length + cancelled.length).toBe(CHECKOUTS);
+      expect(confirmed.length + cancelled.length).toBe(placed.length);
+      expect(placed.length + refused).toBe(CHECKOUTS);
       expect(confirmed.length).toBeGreaterThan(0);
       expect(confirmed.length).toBeLessThanOrEqual(STOCK);
 

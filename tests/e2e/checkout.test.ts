@@ -118,15 +118,44 @@ describe('checkout, end to end through the gateway', () => {
     expect((await system.call('audit-verify', { method: 'POST', token: shop.owner })).body).toMatchObject({ valid: true });
   });
 
-  it('cancels an order it cannot stock, and charges nothing', async () => {
+  it('cancels an order it cannot stock, and charges nothing; once the catalogue shows it sold out, refuses up front', async () => {
     const shop = await openShop(system, { stock: 1 });
-    const buyer = await shop.buyer();
-    const created = await shop.placeOrder(buyer, 2);
-    expect(created.status).toBe(201);
-    const cancelled = await shop.waitForState(buyer.token, created.body.id, ['cancelled']);
-    expect(cancelled.cancellation).toMatchObject({ reason: 'out_of_stock', from: 'pending' });
-    expect((await shop.payment(created.body.id)).status).toBe(404);
-    expect(await shop.stock()).toMatchObject({ onHand: 1, reserved: 0, available: 1 });
+    await eventually(async () => ((await shop.view()).stock?.[shop.sku]?.available === 1 ? true : undefined), 'the stock in the product view');
+    // Five buyers for the last unit at the same moment: the catalogue still shows it, so all are placed; one is held.
+    const buyers = await Promise.all(Array.from({ length: 5 }, () => shop.buyer()));
+    const placed = await Promise.all(buyers.map((buyer) => shop.placeOrder(buyer, 1)));
+    expect(placed.map((reply) => reply.status)).toEqual([201, 201, 201, 201, 201]);
+    // Each ends held (its payment opened) or cancelled.
+    const outcomes = await Promise.all(
+      placed.map((reply, index) =>
+        eventually(
+          async () => {
+            const order = (await shop.order(buyers[index]!.token, reply.body.id)).body;
+            if (order.state === 'cancelled') return order;
+            return (await shop.payment(reply.body.id)).status === 200 ? order : undefined;
+          },
+          `order ${reply.body.id} held or cancelled`,
+          30_000,
+        ),
+      ),
+    );
+    const cancelled = outcomes.filter((order) => order.state === 'cancelled');
+    expect(cancelled).toHaveLength(4);
+    for (const order of cancelled) {
+      expect(order.cancellation).toMatchObject({ reason: 'out_of_stock', from: 'pending' });
+      // Nothing charged: no payment, or the one the cancellation recorded so that a late payment step charges nothing.
+      const payment = await shop.payment(order.id);
+      if (payment.status !== 404) expect(payment.body).toMatchObject({ status: 'cancelled', captured: 0 });
+    }
+    expect(await shop.stock()).toMatchObject({ onHand: 1, reserved: 1, available: 0 });
+
+    // The catalogue follows the hold; a later buyer is refused before anything is written.
+    await eventually(async () => ((await shop.view()).stock?.[shop.sku]?.available === 0 ? true : undefined), 'the sold-out view');
+    const late = await shop.buyer();
+    const refused = await shop.placeOrder(late, 1);
+    expect(refused.status).toBe(422);
+    expect(refused.body).toMatchObject({ code: 'insufficient_stock', available: 0, requested: 1 });
+    expect((await system.call<{ items: unknown[] }>('orders-list', { token: late.token })).body.items).toEqual([]);
   });
 
   it('cancels a declined order and releases its stock', async () => {

@@ -16,6 +16,7 @@ import { startConnector } from '../../../triggers/connector';
 import { provisionTopics, topicConfigs } from '../../../triggers/provision';
 import { loadStack, stackFunctions } from '../../../triggers/stack';
 import { startMailbox, type Mailbox } from '../../support/mailbox';
+import { startablePod } from './pods';
 
 const ROOT = path.resolve(__dirname, '../../..');
 const ISSUER = 'https://auth.marketplace.local';
@@ -41,6 +42,8 @@ export interface SystemOptions {
   mailbox?: Mailbox;
   /** Run the trigger connector in a child process (killable with `killConnector`) instead of in this one. */
   connectorProcess?: boolean;
+  /** Functions served by pods of their own behind the gateway (`pods[name].kill()` / `.start()`), not in the gateway's process. */
+  pods?: string[];
 }
 
 /**
@@ -111,7 +114,20 @@ export const startSystem = async (options: SystemOptions = {}) => {
   await admin.disconnect();
 
   const log = pino({ level: 'silent' });
-  const gateway = await startGateway({ port: 0, logger: log, ...(Object.keys(extraRoutes).length > 0 ? { extraRoutes } : {}) });
+  const pods = await Promise.all(
+    (options.pods ?? []).map((name) => {
+      const spec = stackFunctions(stack).find((fn) => fn.name === name);
+      if (!spec) throw new Error(`no function ${name} in stack.yml`);
+      return startablePod(spec, process.env);
+    }),
+  );
+  await Promise.all(pods.map((pod) => pod.start()));
+  const gateway = await startGateway({
+    port: 0,
+    logger: log,
+    upstreams: Object.fromEntries(pods.map((pod) => [pod.name, pod.url])),
+    ...(Object.keys(extraRoutes).length > 0 ? { extraRoutes } : {}),
+  });
   paystack?.peer.setWebhookUrl(`${gateway.url}/function/payment-webhook-paystack`);
   const connector = options.connectorProcess
     ? undefined
@@ -146,6 +162,8 @@ export const startSystem = async (options: SystemOptions = {}) => {
     /** With `connectorProcess`: SIGKILL the connector mid-delivery, and start a new one. */
     startConnector: connectorChild.start,
     killConnector: connectorChild.kill,
+    /** With `pods`: each function's own pod, to SIGKILL mid-request and start again. */
+    pods: Object.fromEntries(pods.map((pod) => [pod.name, pod])),
     token: (claims: { tenant: string; roles?: Role[]; user?: string; issuer?: string; audience?: string }) =>
       (claims.issuer || claims.audience ? signerFor(claims.issuer ?? ISSUER, claims.audience ?? AUDIENCE) : signer).sign({
         sub: claims.user ?? `user-${uuidv7()}`,
@@ -156,6 +174,7 @@ export const startSystem = async (options: SystemOptions = {}) => {
       await relay.kill();
       await connectorChild.kill();
       await connector?.stop();
+      await Promise.all(pods.map((pod) => pod.kill()));
       await gateway.close(100);
       await closeConnections();
       await ownMailbox?.stop();
