@@ -39,6 +39,7 @@ export const metrics = {
   consumerLag: gauge('marketplace_consumer_lag', 'Kafka consumer lag per group and topic: messages past the group\'s committed offsets.', ['group', 'topic']),
   dlqSize: gauge('marketplace_dlq_size', 'Dead letters in <topic>.dlq not yet replayed.', ['topic']),
   readModelLookups: counter('marketplace_read_model_lookups_total', 'Read-model lookups by result.', ['model', 'result']),
+  planLimitHits: counter('marketplace_plan_limit_hits_total', 'Writes refused because the tenant reached a limit of its plan.', ['plan', 'resource']),
   sagaOutcomes: counter('marketplace_saga_outcomes_total', 'Sagas that reached a final outcome, by saga, outcome and reason.', ['saga', 'outcome', 'reason']),
 };
 

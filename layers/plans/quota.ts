@@ -1,6 +1,7 @@
 import type { Redis } from 'ioredis';
 import { redis as sharedRedis } from '../connections';
 import { PlanLimitError } from '../errors';
+import { metrics } from '../metrics';
 import { LIMITED_RESOURCES, limitOf, type LimitedResource } from './index';
 import { tenantPlan } from './projection';
 
@@ -46,7 +47,10 @@ export const reserveQuota = async (tenantId: string, resource: LimitedResource, 
   const { plan } = await tenantPlan(tenantId, r);
   const limit = limitOf(plan, resource);
   const used = Number(await r.eval(RESERVE, 1, usageKey(tenantId), resource, String(limit ?? -1), String(amount)));
-  if (used < 0) throw new PlanLimitError(resource, limit as number, plan);
+  if (used < 0) {
+    metrics.planLimitHits.inc({ plan, resource });
+    throw new PlanLimitError(resource, limit as number, plan);
+  }
   return used;
 };
 
