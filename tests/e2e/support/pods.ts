@@ -1,21 +1,11 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import net from 'node:net';
 import path from 'node:path';
 import { bundlePath, coldStartEnvironment } from '../../../openfaas/gateway/functions';
 import type { StackFunction } from '../../../triggers/stack';
+import { freePort } from '../../support/ports';
 
 const ROOT = path.resolve(__dirname, '../../..');
 const TEMPLATE_INDEX = path.join(ROOT, 'openfaas', 'template', 'node20-middy', 'index.js');
-
-const freePort = (): Promise<number> =>
-  new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
 
 const answers = async (url: string): Promise<boolean> => {
   try {

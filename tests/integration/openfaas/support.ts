@@ -1,6 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import net from 'node:net';
 import path from 'node:path';
 import { stringify } from 'yaml';
 import { buildAll, type BuildResult } from '../../../openfaas/build';
@@ -69,15 +68,7 @@ export const buildFixtures = async (): Promise<Fixtures> => {
   };
 };
 
-export const freePort = (): Promise<number> =>
-  new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
+export { freePort } from '../../support/ports';
 
 /** Polls `url` until `accept(response)`: by default a 2xx. */
 export const waitForHttp = async (url: string, timeoutMs = 10_000, accept = (response: Response) => response.ok): Promise<void> => {
