@@ -20,7 +20,10 @@ import { outboxAggregates } from './catalogue';
  * PUBLISH on `outbox:nudge`) names the aggregate it wrote, and the runner drains just that one,
  * found by id: the fast path, whose cost does not grow with the data. A bare nudge, and a sweep
  * every OUTBOX_SWEEP_MS, scan every outbox collection, which recovers what a crash or a lost
- * nudge left behind. Drains never overlap: nudges during a drain are collected and drained
+ * nudge left behind. A scan's cost grows with the data (FerretDB scans every document for it),
+ * so while sweeps find nothing the interval doubles, up to `maxSweepMs`, and it is back to
+ * `sweepMs` as soon as one publishes or a drain fails: a healthy system leans on nudges, a crash
+ * or a broker outage is recovered fast. Drains never overlap: nudges during a drain are collected and drained
  * right after it. Across processes the Redis lease decides.
  */
 export interface OutboxLoopDeps {
@@ -30,6 +33,8 @@ export interface OutboxLoopDeps {
   subscribe: (onNudge: (target?: OutboxTarget) => void) => Promise<() => Promise<void>>;
   log: Logger;
   sweepMs: number;
+  /** The longest interval sweeps that find nothing back off to (30 × sweepMs). */
+  maxSweepMs?: number;
   /** Aggregates per collection in a sweep round, and targets per targeted drain. */
   limit: number;
 }
@@ -50,6 +55,8 @@ export const runOutboxLoop = async (deps: OutboxLoopDeps): Promise<OutboxLoop> =
   let sweepDue = false;
   const targets = new Map<string, OutboxTarget>();
   let stopped = false;
+  /** A sweep published (nudges were missed) or a drain failed (the broker is away): work may be left that no nudge names. */
+  let recovering = false;
 
   /** Up to `limit` collected targets, taken out of the set. */
   const takeTargets = (): OutboxTarget[] => {
@@ -70,8 +77,10 @@ export const runOutboxLoop = async (deps: OutboxLoopDeps): Promise<OutboxLoop> =
       if (sweeping) targets.clear();
       const options = sweeping ? { limit: deps.limit, maxRounds: MAX_ROUNDS } : { limit: deps.limit, targets: takeTargets() };
       try {
-        await drainUnderLease(deps.relay, deps.lease, options);
+        const result = await drainUnderLease(deps.relay, deps.lease, options);
+        if (sweeping && (result?.published ?? 0) > 0) recovering = true;
       } catch (error) {
+        recovering = true;
         deps.log.error({ err: error }, 'outbox drain failed; the next sweep retries');
       }
     }
@@ -98,13 +107,22 @@ export const runOutboxLoop = async (deps: OutboxLoopDeps): Promise<OutboxLoop> =
   };
 
   const unsubscribe = await deps.subscribe(onNudge);
-  const timer = setInterval(() => void sweep(), deps.sweepMs);
+  const maxSweepMs = deps.maxSweepMs ?? deps.sweepMs * 30;
+  let interval = deps.sweepMs;
+  let timer: NodeJS.Timeout | undefined;
+  const sweepOnTime = async (): Promise<void> => {
+    recovering = false;
+    await sweep();
+    interval = recovering ? deps.sweepMs : Math.min(interval * 2, maxSweepMs);
+    if (!stopped) timer = setTimeout(() => void sweepOnTime(), interval);
+  };
+  timer = setTimeout(() => void sweepOnTime(), interval);
 
   return {
     drain: sweep,
     stop: async () => {
       stopped = true;
-      clearInterval(timer);
+      clearTimeout(timer);
       await unsubscribe();
       await running;
       await deps.lease.release();

@@ -6,7 +6,7 @@ import { silentLog } from '../events/support';
 
 const EMPTY: DrainResult = { published: 0, aggregates: 0, backlog: 0, oldestAgeMs: 0 };
 
-const setup = (opts: { held?: boolean; drain?: () => Promise<DrainResult>; sweepMs?: number; limit?: number } = {}) => {
+const setup = (opts: { held?: boolean; drain?: () => Promise<DrainResult>; sweepMs?: number; maxSweepMs?: number; limit?: number } = {}) => {
   let nudge = (_target?: OutboxTarget): void => undefined;
   const unsubscribe = vi.fn(async () => undefined);
   const relay: OutboxRelay & { drainOnce: ReturnType<typeof vi.fn> } = { drainOnce: vi.fn(opts.drain ?? (async () => EMPTY)) };
@@ -20,6 +20,7 @@ const setup = (opts: { held?: boolean; drain?: () => Promise<DrainResult>; sweep
     },
     log: silentLog,
     sweepMs: opts.sweepMs ?? 60_000,
+    ...(opts.maxSweepMs ? { maxSweepMs: opts.maxSweepMs } : {}),
     limit: opts.limit ?? 10,
   });
   return { loop, relay, lease, unsubscribe, nudge: (target?: OutboxTarget) => nudge(target) };
@@ -124,6 +125,42 @@ describe('runOutboxLoop', () => {
     await new Promise((resolve) => setTimeout(resolve, 45));
     expect(relay.drainOnce.mock.calls.length).toBeGreaterThanOrEqual(2);
     await (await loop).stop();
+  });
+
+  it('backs off while sweeps find nothing, and sweeps at sweepMs again once one publishes', async () => {
+    vi.useFakeTimers();
+    try {
+      let pending = 0;
+      let failing = false;
+      const drain = async () => {
+        if (failing) throw new Error('broker away');
+        return { ...EMPTY, published: pending };
+      };
+      const { loop, relay } = setup({ sweepMs: 100, maxSweepMs: 400, drain });
+      const runner = await loop;
+      const sweepsBy = async (ms: number) => {
+        await vi.advanceTimersByTimeAsync(ms);
+        return relay.drainOnce.mock.calls.length;
+      };
+      // Nothing to publish: sweeps at 100, 300 (+200), 700 (+400), 1100 (+400, the cap).
+      expect(await sweepsBy(100)).toBe(1);
+      expect(await sweepsBy(199)).toBe(1);
+      expect(await sweepsBy(1)).toBe(2);
+      expect(await sweepsBy(400)).toBe(3);
+      expect(await sweepsBy(400)).toBe(4);
+      // A sweep that publishes (a nudge was lost, a writer crashed): back to every 100 ms.
+      pending = 3;
+      expect(await sweepsBy(400)).toBe(5);
+      expect(await sweepsBy(100)).toBe(6);
+      expect(await sweepsBy(100)).toBe(7);
+      // Failing drains (the broker away) keep it at 100 ms too.
+      failing = true;
+      expect(await sweepsBy(100)).toBe(8);
+      expect(await sweepsBy(100)).toBe(9);
+      await runner.stop();
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it('never overlaps drains, and drains once more after nudges that came during one', async () => {
