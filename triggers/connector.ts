@@ -21,7 +21,7 @@ import { subscriptions, type Stack } from './stack';
  * context and the connector's signature; failures retry with backoff, then the original message
  * goes to `<topic>.dlq` with the failure attached, and the offset moves on.
  */
-export const groupIdOf = (functionName: string): string => `connector.${functionName}`;
+export const groupIdOf = (functionName: string, prefix = 'connector'): string => `${prefix}.${functionName}`;
 
 export type DeliveryResult = 'delivered' | 'skipped' | 'dead-lettered';
 
@@ -100,6 +100,13 @@ export interface ConnectorOptions {
   partitionsConsumedConcurrently?: number;
   /** How often consumer lag and DLQ sizes are read from the broker (15 s); 0: never. */
   gaugesIntervalMs?: number;
+  /**
+   * Consumer groups are `<groupPrefix>.<function>` ('connector'). A run that must not inherit
+   * another's backlog (a benchmark) takes a prefix of its own and `fromBeginning: false`: its new
+   * groups start at the end of each topic instead of replaying its history.
+   */
+  groupPrefix?: string;
+  fromBeginning?: boolean;
 }
 
 export interface Connector {
@@ -159,13 +166,13 @@ export const startConnector = async (options: ConnectorOptions): Promise<Connect
   const consumers: Consumer[] = [];
   const joins: Promise<void>[] = [];
   for (const subscription of plan) {
-    const groupId = groupIdOf(subscription.function);
+    const groupId = groupIdOf(subscription.function, options.groupPrefix);
     const consumer = kafka.consumer({ ...CONSUMER_DEFAULTS, ...options.consumer, groupId });
     consumers.push(consumer);
     joins.push(new Promise((resolve) => consumer.on(consumer.events.GROUP_JOIN, () => resolve())));
     consumer.on(consumer.events.CRASH, ({ payload }) => log.error({ err: payload.error, groupId, restart: payload.restart }, 'connector consumer crashed'));
     await consumer.connect();
-    await consumer.subscribe({ topics: subscription.topics, fromBeginning: true });
+    await consumer.subscribe({ topics: subscription.topics, fromBeginning: options.fromBeginning ?? true });
     await consumer.run({
       partitionsConsumedConcurrently: options.partitionsConsumedConcurrently ?? 3,
       eachBatch: async ({ batch, resolveOffset, heartbeat, isRunning, isStale }) => {
@@ -187,7 +194,7 @@ export const startConnector = async (options: ConnectorOptions): Promise<Connect
           log,
           intervalMs: gaugesIntervalMs,
           targets: {
-            groups: plan.map((s) => ({ groupId: groupIdOf(s.function), topics: s.topics })),
+            groups: plan.map((s) => ({ groupId: groupIdOf(s.function, options.groupPrefix), topics: s.topics })),
             deadLettered: [...new Set(plan.flatMap((s) => s.topics))],
           },
         })

@@ -25,6 +25,21 @@ export interface CheckoutBenchOptions {
   log: (message: string) => void;
 }
 
+/** Mean milliseconds per invocation of each function the saga ran, from the system's duration histogram. */
+const functionTimes = async (metricsUrl: string): Promise<string> => {
+  const text = (await request(metricsUrl, { method: 'GET', headers: {} })).body;
+  const series = (suffix: string) =>
+    new Map(
+      [...text.matchAll(new RegExp(`^marketplace_function_duration_seconds_${suffix}\\{function="([^"]+)",method="POST"\\} (\\S+)$`, 'gm'))].map((m) => [m[1]!, Number(m[2])]),
+    );
+  const sums = series('sum');
+  const counts = series('count');
+  return [...sums.entries()]
+    .filter(([fn]) => (counts.get(fn) ?? 0) > 0)
+    .map(([fn, sum]) => `${fn} ${((sum / counts.get(fn)!) * 1000).toFixed(1)}`)
+    .join(', ');
+};
+
 export const checkoutBench = async (
   env: Record<string, string>,
   kafkaBrokers: string,
@@ -41,6 +56,7 @@ export const checkoutBench = async (
     STRIPE_WEBHOOK_SECRET: webhookSecret,
   });
   const watch = await watchKafka(new Kafka({ clientId: 'bench-checkout', brokers: kafkaBrokers.split(','), logLevel: logLevel.NOTHING }), [
+    'inventory.reservation.reserved',
     'orders.order.confirmed',
     'orders.order.cancelled',
   ]);
@@ -69,8 +85,14 @@ export const checkoutBench = async (
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
 
-    /** One checkout; resolves with its milliseconds from request to confirmed, or throws naming what went wrong. */
-    const checkout = async (): Promise<number> => {
+    /**
+     * One checkout; resolves with its milliseconds from request to confirmed, split into stages:
+     * created → reserved (on Kafka), reserved → payment open (the PaymentIntent at stripe-mock),
+     * open → webhook answered, webhook → confirmed (on Kafka). Stripe is played only once the
+     * reservation is on Kafka, and the payment is then looked at every 10 ms: polling it from the
+     * start, as often, would load the store more than the checkouts do.
+     */
+    const checkout = async (): Promise<{ total: number; stages: number[] }> => {
       const buyer = await signer.sign({ sub: `bench-buyer-${uuidv7()}`, tid: tenantId, roles: ['customer'] });
       const t0 = process.hrtime.bigint();
       const created = await call('orders-create', buyer, {
@@ -84,12 +106,16 @@ export const checkoutBench = async (
       const cancelled = watch.arrival('orders.order.cancelled', orderId).then(() => {
         throw new Error('cancelled');
       });
+      const timeout = new Promise<never>((_, reject) => setTimeout(() => reject(new Error('never confirmed')), 30_000).unref());
+      const reserved = await Promise.race([watch.arrival('inventory.reservation.reserved', orderId), cancelled, timeout]);
       const deadline = Date.now() + 30_000;
+      let opened: bigint;
       for (;;) {
         if (Date.now() > deadline) throw new Error('payment never opened');
         const payment = await call('payment-get', owner, { path: `/${orderId}` });
         const reference = payment.status === 200 ? (payment.body.providerReference as string | null) : null;
         if (reference) {
+          opened = process.hrtime.bigint();
           const { payload, headers } = signedIntentEvent(
             { type: 'payment_intent.succeeded', intentId: reference, tenantId, orderId, amount: created.body.total as number, currency: 'EUR' },
             webhookSecret,
@@ -98,26 +124,33 @@ export const checkoutBench = async (
           if (answered.status !== 200) throw new Error(`webhook ${answered.status}`);
           break;
         }
-        await new Promise((resolve) => setTimeout(resolve, 5));
+        await new Promise((resolve) => setTimeout(resolve, 10));
       }
-      const timeout = new Promise<never>((_, reject) => setTimeout(() => reject(new Error('never confirmed')), 30_000).unref());
-      return Number((await Promise.race([confirmed, cancelled, timeout])) - t0) / 1e6;
+      const webhooked = process.hrtime.bigint();
+      const done = await Promise.race([confirmed, cancelled, timeout]);
+      const ms = (from: bigint, to: bigint) => Number(to - from) / 1e6;
+      return { total: ms(t0, done), stages: [ms(t0, reserved), ms(reserved, opened), ms(opened, webhooked), ms(webhooked, done)] };
     };
 
     options.log(`checkout: ${options.samples} sequential checkouts, each beside a raw kafkajs round trip`);
     const raw: number[] = [];
     const latencies: number[] = [];
+    const stages: number[][] = [[], [], [], []];
     for (let i = 0; i < options.samples + 3; i += 1) {
       const rawMs = await watch.rawRoundTrip();
-      const ms = await checkout();
+      const sample = await checkout();
       if (i >= 3) {
         raw.push(rawMs);
-        latencies.push(ms);
+        latencies.push(sample.total);
+        sample.stages.forEach((value, stage) => stages[stage]!.push(value));
       }
     }
     const sorted = [...latencies].sort((a, b) => a - b);
     const hopsBaseline = CHECKOUT_HOPS * median(raw);
     options.log(`checkout: p50 ${median(latencies).toFixed(1)} ms, raw round trip p50 ${median(raw).toFixed(1)} ms`);
+    const [toReserved, toOpen, webhook, toConfirmed] = stages.map((values) => median(values).toFixed(1));
+    options.log(`checkout: stage p50s: created → reserved ${toReserved} ms, reserved → payment open ${toOpen} ms, webhook ${webhook} ms, webhook → confirmed ${toConfirmed} ms`);
+    options.log(`checkout: mean time inside each function (the system's /metrics): ${await functionTimes(`http://127.0.0.1:${system.port}/metrics`)}`);
 
     options.log(`checkout: ${options.concurrency} concurrent buyers for ${options.seconds}s`);
     const errors = new Map<string, number>();

@@ -25,6 +25,9 @@ const main = async (): Promise<void> => {
           kafka: await kafka(),
           log,
           secret: process.env.CONNECTOR_SECRET,
+          // Its own groups, from the end of each topic: earlier runs' and tests' backlogs are not this run's work.
+          groupPrefix: `bench-${process.pid}-${Date.now()}`,
+          fromBeginning: false,
         })
       : undefined;
   await connector?.ready;
