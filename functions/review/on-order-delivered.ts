@@ -9,7 +9,8 @@ type OrderDelivered = z.infer<typeof orderDelivered.schema>;
 /**
  * Records that the buyer received each product of a delivered order: review-create asks for it.
  * One document per (tenant, buyer, product), upserted, so a redelivered order, or a second order
- * of the same product, changes nothing. Returns the products recorded.
+ * of the same product, changes nothing. Written one after the other in the order's line order, so
+ * whoever sees the last product's eligibility may rely on all of them. Returns the products recorded.
  */
 export const makeOnOrderDelivered =
   (deps: Pick<ReviewDeps, 'eligibility'>) =>
@@ -17,7 +18,7 @@ export const makeOnOrderDelivered =
     const { orderId, buyerId, lines } = event.data;
     const products = [...new Set(lines.map((line) => line.productId))];
     const deliveredAt = new Date(event.time);
-    await Promise.all(products.map((productId) => deps.eligibility.record({ tenantId: event.tenantId, buyerId, productId, orderId, deliveredAt })));
+    for (const productId of products) await deps.eligibility.record({ tenantId: event.tenantId, buyerId, productId, orderId, deliveredAt });
     return products;
   };
 

@@ -95,6 +95,8 @@ const deliverEvent = (products) => {
 /**
  * In setup(): `count` (≤ 49) product ids the runner's buyer may review, and `probe`, the review
  * written to learn that the eligibility was recorded (the consumer runs after orders-deliver).
+ * The probe is the order's last product: review-on-order-delivered records them in line order, so
+ * once the last is reviewable, all are.
  */
 export const reviewableProducts = (count) => {
   const products = createProducts(Math.min(count, MAX_LINES - 1) + 1, (i) => `Review load product ${i + 1}`);
@@ -102,10 +104,11 @@ export const reviewableProducts = (count) => {
     console.warn('setup: no order could be paid and delivered; the delivered-order event goes to review-on-order-delivered directly');
     deliverEvent(products);
   }
-  const [first, ...rest] = products;
+  const rest = products.slice(0, -1);
+  const last = products[products.length - 1];
   const probe = waitFor('the review eligibility of the delivered order', () => {
     const res = quiet('POST', 'review-create', {
-      body: { productId: first.id, rating: 5, body: 'Arrived well packed.' },
+      body: { productId: last.id, rating: 5, body: 'Arrived well packed.' },
       extra: { 'idempotency-key': uuid() },
     });
     return res.status === 201 ? res.json() : undefined;

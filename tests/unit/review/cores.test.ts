@@ -70,6 +70,22 @@ describe('review-on-order-delivered', () => {
     expect(await eligibility.has('t2', 'buyer-1', P1)).toBe(false);
     expect(await eligibility.has('t1', 'buyer-2', P1)).toBe(false);
   });
+
+  it('records in line order, one after the other: whoever sees the last product eligible may rely on all', async () => {
+    const written: string[] = [];
+    let inFlight = 0;
+    const eligibility = {
+      record: async (entry: { productId: string }) => {
+        inFlight += 1;
+        expect(inFlight).toBe(1);
+        await new Promise((resolve) => setTimeout(resolve, 1));
+        written.push(entry.productId);
+        inFlight -= 1;
+      },
+    };
+    await makeOnOrderDelivered({ eligibility } as never)(delivered('buyer-1', [P2, P1]));
+    expect(written).toEqual([P2, P1]);
+  });
 });
 
 describe('review-create', () => {
