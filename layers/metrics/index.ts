@@ -36,7 +36,7 @@ export const metrics = {
   eventsPublished: counter('marketplace_events_published_total', 'Events published to Kafka.', ['topic']),
   outboxBacklog: gauge('marketplace_outbox_backlog', 'Aggregates holding unpublished outbox events.', ['collection']),
   dlqMessages: counter('marketplace_dlq_messages_total', 'Messages dead-lettered by the trigger connector.', ['topic', 'function']),
-  consumerLag: gauge('marketplace_consumer_lag', 'Kafka consumer lag per group and topic: messages past the group\'s committed offsets.', ['group', 'topic']),
+  consumerLag: gauge('marketplace_consumer_lag', "Kafka consumer lag per group and topic: messages past the group's committed offsets.", ['group', 'topic']),
   dlqSize: gauge('marketplace_dlq_size', 'Dead letters in <topic>.dlq not yet replayed.', ['topic']),
   readModelLookups: counter('marketplace_read_model_lookups_total', 'Read-model lookups by result.', ['model', 'result']),
   planLimitHits: counter('marketplace_plan_limit_hits_total', 'Writes refused because the tenant reached a limit of its plan.', ['plan', 'resource']),

@@ -30,7 +30,10 @@ const functionTimes = async (metricsUrl: string): Promise<string> => {
   const text = (await request(metricsUrl, { method: 'GET', headers: {} })).body;
   const series = (suffix: string) =>
     new Map(
-      [...text.matchAll(new RegExp(`^marketplace_function_duration_seconds_${suffix}\\{function="([^"]+)",method="POST"\\} (\\S+)$`, 'gm'))].map((m) => [m[1]!, Number(m[2])]),
+      [...text.matchAll(new RegExp(`^marketplace_function_duration_seconds_${suffix}\\{function="([^"]+)",method="POST"\\} (\\S+)$`, 'gm'))].map((m) => [
+        m[1]!,
+        Number(m[2]),
+      ]),
     );
   const sums = series('sum');
   const counts = series('count');
@@ -149,7 +152,9 @@ export const checkoutBench = async (
     const hopsBaseline = CHECKOUT_HOPS * median(raw);
     options.log(`checkout: p50 ${median(latencies).toFixed(1)} ms, raw round trip p50 ${median(raw).toFixed(1)} ms`);
     const [toReserved, toOpen, webhook, toConfirmed] = stages.map((values) => median(values).toFixed(1));
-    options.log(`checkout: stage p50s: created → reserved ${toReserved} ms, reserved → payment open ${toOpen} ms, webhook ${webhook} ms, webhook → confirmed ${toConfirmed} ms`);
+    options.log(
+      `checkout: stage p50s: created → reserved ${toReserved} ms, reserved → payment open ${toOpen} ms, webhook ${webhook} ms, webhook → confirmed ${toConfirmed} ms`,
+    );
     options.log(`checkout: mean time inside each function (the system's /metrics): ${await functionTimes(`http://127.0.0.1:${system.port}/metrics`)}`);
 
     options.log(`checkout: ${options.concurrency} concurrent buyers for ${options.seconds}s`);

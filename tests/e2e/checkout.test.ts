@@ -117,7 +117,7 @@ describe('checkout, end to end through the gateway', () => {
     ];
     const chain = await eventually(async () => {
       const entries: { type: string; subject: string; eventId: string }[] = [];
-      for (let cursor: string | undefined = ''; cursor !== undefined; ) {
+      for (let cursor: string | undefined = ''; cursor !== undefined;) {
         const page: { body: { items: { type: string; subject: string; eventId: string }[]; nextCursor?: string | null } } = await system.call('audit-query', {
           path: `?limit=200${cursor ? `&cursor=${cursor}` : ''}`,
           token: shop.owner,

@@ -99,7 +99,11 @@ describe('commerce bad input: a 4xx problem, and nothing changed', () => {
     const buyer = await shop.buyer();
     await unchanged(async () => {
       expectProblem(await system.call('cart-add-item', { method: 'POST', token: buyer.token, body: line(1, { unitPrice: 1 }) }), 400, 'validation_failed');
-      expectProblem(await orderWith(buyer.token, checkout(buyer.email, { items: [line(1, { price: { amount: 1, currency: 'EUR' } })] })), 400, 'validation_failed');
+      expectProblem(
+        await orderWith(buyer.token, checkout(buyer.email, { items: [line(1, { price: { amount: 1, currency: 'EUR' } })] })),
+        400,
+        'validation_failed',
+      );
       expectProblem(await orderWith(buyer.token, checkout(buyer.email, { items: [line(1)], total: 1 })), 400, 'validation_failed');
       expectProblem(await orderWith(buyer.token, checkout(buyer.email, { items: [line(1)], discount: 2499 })), 400, 'validation_failed');
     });
@@ -173,7 +177,12 @@ describe('commerce bad input: a 4xx problem, and nothing changed', () => {
       expect((await system.call(step, { method: 'POST', path: `/${placed.body.id}`, token: shop.owner })).status).toBe(200);
     }
     await unchanged(async () => {
-      const cancel = await system.call('orders-cancel', { method: 'POST', path: `/${placed.body.id}`, token: buyer.token, body: { reason: 'buyer_cancelled' } });
+      const cancel = await system.call('orders-cancel', {
+        method: 'POST',
+        path: `/${placed.body.id}`,
+        token: buyer.token,
+        body: { reason: 'buyer_cancelled' },
+      });
       expectProblem(cancel, 409, 'illegal_transition');
       expect(cancel.body).toMatchObject({ state: 'delivered' });
     });

@@ -71,7 +71,8 @@ export const openShop = async (system: System, options: { stock: number; price?:
   const order = (token: string, id: string) => system.call<Order>('orders-get', { path: `/${id}`, token });
   const payment = (id: string) => system.call<Payment>('payment-get', { path: `/${id}`, token: owner });
   /** The product's read model as buyers see it (products-get): price, stock per variant, rating. */
-  const view = async () => (await system.call<{ stock?: Record<string, { available: number; reserved: number }> }>('products-get', { path: `/${productId}`, token: owner })).body;
+  const view = async () =>
+    (await system.call<{ stock?: Record<string, { available: number; reserved: number }> }>('products-get', { path: `/${productId}`, token: owner })).body;
   const stock = async () => {
     const reply = await system.call<Stock>('inventory-get', { path: `/${productId}/${sku}`, token: owner });
     if (reply.status !== 200) throw fail('inventory-get', reply);

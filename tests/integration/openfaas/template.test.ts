@@ -17,7 +17,12 @@ interface Upstream {
 
 const startUpstream = async (handlerPath: string, env: Record<string, string> = {}): Promise<Upstream> => {
   const [port, metricsPort] = [await freePort(), await freePort()];
-  const started = startProcess(process.execPath, [TEMPLATE_INDEX], { http_port: String(port), metrics_port: String(metricsPort), HANDLER_PATH: handlerPath, ...env });
+  const started = startProcess(process.execPath, [TEMPLATE_INDEX], {
+    http_port: String(port),
+    metrics_port: String(metricsPort),
+    HANDLER_PATH: handlerPath,
+    ...env,
+  });
   const url = `http://127.0.0.1:${port}`;
   const { process: running } = await readyOrStopped(started, url, () => waitForHttp(`${url}/_/health`));
   return { url, metricsUrl: `http://127.0.0.1:${metricsPort}/metrics`, process: running };

@@ -10,7 +10,13 @@ const topic = `itgauge${runSuffix()}.thing.happened`;
 const dlq = `${topic}.dlq`;
 const group = `connector.itgauge-${runSuffix()}`;
 const idle = `connector.itgauge-idle-${runSuffix()}`;
-const targets = { groups: [{ groupId: group, topics: [topic] }, { groupId: idle, topics: [topic] }], deadLettered: [topic] };
+const targets = {
+  groups: [
+    { groupId: group, topics: [topic] },
+    { groupId: idle, topics: [topic] },
+  ],
+  deadLettered: [topic],
+};
 
 const produce = async (to: string, count: number, partition = 0) =>
   (await producer()).send({ topic: to, messages: Array.from({ length: count }, (_, i) => ({ key: `k${i}`, value: `v${i}`, partition })) });
@@ -72,10 +78,14 @@ describe('Kafka gauges read from the broker', () => {
       expect((await series()).dlq).toBe(3);
       await commit(group, topic, 5);
       await produce(dlq, 2);
-      await eventually(async () => {
-        const now = await series();
-        return now.lag === 2 && now.dlq === 5;
-      }, 10_000, 'the gauges to follow the commit and the new dead letters');
+      await eventually(
+        async () => {
+          const now = await series();
+          return now.lag === 2 && now.dlq === 5;
+        },
+        10_000,
+        'the gauges to follow the commit and the new dead letters',
+      );
     } finally {
       await gauges.stop();
     }

@@ -151,7 +151,19 @@ describe('orders-create core', () => {
     expect(orders.rows.size).toBe(0);
     expect(coupons.redeem).not.toHaveBeenCalled();
     // PRODUCT_A's stock is not projected yet: its 2 units are not refused.
-    expect((await makeCreateOrder(deps)(body({ items: [{ productId: PRODUCT_A, sku: 'L', quantity: 2 }, { productId: PRODUCT_B, sku: 'STD', quantity: 2 }] }), buyer)).state).toBe('pending');
+    expect(
+      (
+        await makeCreateOrder(deps)(
+          body({
+            items: [
+              { productId: PRODUCT_A, sku: 'L', quantity: 2 },
+              { productId: PRODUCT_B, sku: 'STD', quantity: 2 },
+            ],
+          }),
+          buyer,
+        )
+      ).state,
+    ).toBe('pending');
   });
 
   it('refuses a product that is not active, and lines in two currencies', async () => {

@@ -85,7 +85,12 @@ describe('deliverWithRetry', () => {
 
   it('waits out an event left in progress by a killed pod (409 with Retry-After) without spending attempts', async () => {
     const inProgress = { status: 409, body: { code: 'event_in_progress' }, retryAfter: '30' };
-    const send = vi.fn().mockResolvedValueOnce(inProgress).mockResolvedValueOnce(inProgress).mockResolvedValueOnce(inProgress).mockResolvedValueOnce({ status: 200 });
+    const send = vi
+      .fn()
+      .mockResolvedValueOnce(inProgress)
+      .mockResolvedValueOnce(inProgress)
+      .mockResolvedValueOnce(inProgress)
+      .mockResolvedValueOnce({ status: 200 });
     const sleep = vi.fn(async () => undefined);
     expect(await deliverWithRetry(send, { ...policy, attempts: 2, patienceMs: 1_000 }, { sleep })).toEqual({ delivered: true, attempts: 1, status: 200 });
     expect(sleep.mock.calls).toEqual([[10], [20], [25]]);
