@@ -99,9 +99,9 @@ describe('ci.yml', () => {
     expect(action(ci, 'actions/setup-java')?.with?.['cache-dependency-path']).toBe('infra/kafka/pom.xml');
   });
 
-  it('installs, typechecks and tests, in that order', () => {
+  it('installs, lints, typechecks and tests, in that order', () => {
     const commands = steps(ci).flatMap((step) => (step.run ? [step.run.trim()] : []));
-    expect(commands.map((c) => c.split(' ').slice(0, 3).join(' '))).toEqual(['npm ci --no-audit', 'npm run typecheck', 'npm test']);
+    expect(commands.map((c) => c.split(' ').slice(0, 3).join(' '))).toEqual(['npm ci --no-audit', 'npm run format:check', 'npm run typecheck', 'npm test']);
   });
 });
 
