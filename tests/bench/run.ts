@@ -25,6 +25,7 @@ import { compare, formatTable, median, type BenchResult } from './stats';
 import { ensureWrk, wrk, type LoadResult } from './wrk';
 import { watchKafka } from './kafka-watch';
 import { checkoutBench } from './checkout';
+import { dropScratchDatabases } from '../support/scratch-databases';
 
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 16);
 const DURATION_S = Number(process.env.BENCH_DURATION_S ?? 8);
@@ -194,6 +195,8 @@ const main = async (): Promise<void> => {
     ttlSeconds: 3600,
   });
   const token = await signer.sign({ sub: 'bench-user', tid: tenantId, roles: ['owner'] });
+  // Every run starts on empty bench databases: what earlier runs wrote only slows FerretDB down.
+  await dropScratchDatabases(urls.mongoUrl, /^bench_/);
   const env = {
     KAFKA_BROKERS: urls.kafkaBrokers,
     MONGO_URL: `${urls.mongoUrl.replace(/\/[^/]*$/, '')}/bench`,

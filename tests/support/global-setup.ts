@@ -1,7 +1,7 @@
 /**
  * Integration and end-to-end runs talk to real Kafka, FerretDB, Redis and stripe-mock: the launcher
- * reuses running services (or URLs given in the environment) and starts what is missing. The
- * catalogue's topics are provisioned here, as the gateway does at start, because the broker never
+ * reuses running services (or URLs given in the environment) and starts what is missing. Earlier
+ * runs' scratch databases are dropped; the catalogue's topics are provisioned here, as the gateway does at start, because the broker never
  * auto-creates one: on a fresh broker no test may depend on another having created its topics.
  */
 export default async function setup(): Promise<void> {
@@ -11,6 +11,9 @@ export default async function setup(): Promise<void> {
   process.env.MONGO_URL ??= urls.mongoUrl;
   process.env.REDIS_URL ??= urls.redisUrl;
   if (urls.stripeApiBase) process.env.STRIPE_API_BASE ??= urls.stripeApiBase;
+
+  const { dropScratchDatabases } = await import('./scratch-databases');
+  await dropScratchDatabases(process.env.MONGO_URL, /^it_\d+_[a-z0-9]+_/);
 
   const { closeConnections, kafka } = await import('../../layers/connections');
   const { topics } = await import('../../triggers/catalogue');
