@@ -23,8 +23,8 @@ import { outboxAggregates } from './catalogue';
  * nudge left behind. A scan's cost grows with the data (FerretDB scans every document for it),
  * so while sweeps find nothing the interval doubles, up to `maxSweepMs`, and it is back to
  * `sweepMs` as soon as one publishes or a drain fails: a healthy system leans on nudges, a crash
- * or a broker outage is recovered fast. Drains never overlap: nudges during a drain are collected and drained
- * right after it. Across processes the Redis lease decides.
+ * or a broker outage is recovered fast. Drains never overlap: nudges during a drain are collected
+ * and drained right after it. Across processes the Redis lease decides.
  */
 export interface OutboxLoopDeps {
   relay: OutboxRelay;

@@ -85,17 +85,17 @@ export const deliverWithRetry = async (send: () => Promise<InvokeResponse>, poli
       failure = { error: (error as Error).message || String(error) };
       notTheEvents = !(error instanceof InvokeTimeoutError);
     }
-    if (notTheEvents && deferredMs < policy.patienceMs) {
+    const deferred = notTheEvents && deferredMs < policy.patienceMs;
+    if (!deferred && attempt === policy.attempts) break;
+    let wait = backoffDelay(attempt, policy);
+    if (deferred) {
       deferrals += 1;
-      const wait = backoffDelay(deferrals, policy);
+      wait = backoffDelay(deferrals, policy);
       deferredMs += wait;
-      attempt -= 1;
-      await hooks.beforeWait?.();
-      await hooks.sleep(wait);
-    } else if (attempt < policy.attempts) {
-      await hooks.beforeWait?.();
-      await hooks.sleep(backoffDelay(attempt, policy));
+      attempt -= 1; // this try spends no attempt
     }
+    await hooks.beforeWait?.();
+    await hooks.sleep(wait);
   }
   return { delivered: false, attempts: policy.attempts, ...failure };
 };

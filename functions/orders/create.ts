@@ -20,8 +20,9 @@ const basketOf = async (deps: CreateOrderDeps, input: CreateOrderBody, actor: { 
 /**
  * Places an order (state pending) with its `created` event in one document write; the checkout
  * saga takes it from there. Every line is priced from the product read model, never from the
- * client, and refused when it asks for more than the read model knows to be available. The coupon is redeemed for the order's id before the write, and released if the
- * write fails, so a failed order never keeps a redemption.
+ * client, and refused when it asks for more than the read model knows to be available. The
+ * coupon is redeemed for the order's id before the write, and released if the write fails, so a
+ * failed order never keeps a redemption.
  */
 export const makeCreateOrder =
   (deps: CreateOrderDeps) =>
