@@ -16,6 +16,7 @@ step() {
   fi
 }
 step "services" npx tsx infra/launcher/cli.ts up
+step "lint" npm run lint --silent
 step "typecheck" npx tsc --noEmit -p tsconfig.json
 step "build" npx tsx openfaas/build.ts
 step "unit" npx vitest run --config tests/vitest.unit.config.ts --coverage --reporter=default --reporter=json --outputFile.json=coverage/unit-results.json

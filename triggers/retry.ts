@@ -73,7 +73,7 @@ export const deliverWithRetry = async (send: () => Promise<InvokeResponse>, poli
   let deferrals = 0;
   let deferredMs = 0;
   for (let attempt = 1; attempt <= policy.attempts; attempt += 1) {
-    let notTheEvents = false;
+    let notTheEvents: boolean;
     try {
       const response = await send();
       const verdict = verdictOf(response.status);

@@ -35,7 +35,7 @@ export const parseHostname = (raw: string): HostnameResult => {
   if (name.length === 0) return fail('a domain name is required');
   if (name.includes('*')) return fail('wildcard domains are not supported: name one host, e.g. shop.example.com');
   if (isIP(name) !== 0 || isIP(name.replace(/^\[|\]$/g, '')) !== 0) return fail('an IP address is not a domain name');
-  if (/[^\x00-\x7f]/.test(name)) {
+  if (/[^\p{ASCII}]/u.test(name)) {
     // An internationalised name: its ASCII form is what DNS serves ('' when it has none).
     const ascii = domainToASCII(name);
     if (!ascii) return fail('not a valid internationalised domain name');

@@ -213,7 +213,7 @@ async function startNative(
       await waitFor(() => def.probe(url), { timeoutMs: def.startTimeoutMs, alive: () => isRunning(record), what: def.title });
     } catch (err) {
       await stopProcess(pidFile, 5_000);
-      throw new Error(`${errorText(err)}\n--- last lines of ${logFile}:\n${tail(logFile)}`);
+      throw new Error(`${errorText(err)}\n--- last lines of ${logFile}:\n${tail(logFile)}`, { cause: err });
     }
     return 'started';
   });

@@ -120,7 +120,6 @@ const eventLatency = async (env: Record<string, string>, token: string, kafkaBro
 
 /** The probe each kind of function answers without any backing store. */
 const probeOf = (handlerPath: string): { method: string; path: string } => {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
   const mod = require(handlerPath) as { operation?: { method: string; path?: string }; default?: { operation?: { method: string; path?: string } } };
   const operation = mod.operation ?? mod.default?.operation;
   if (!operation) return { method: 'GET', path: '/' }; // consumers and scheduled functions take POST only: 405

@@ -122,7 +122,7 @@ export const readyOrStopped = async (started: Started, url: string, ready: () =>
     await ready();
   } catch (error) {
     await started.stop();
-    throw new Error(`${(error as Error).message}\n${started.output()}`);
+    throw new Error(`${(error as Error).message}\n${started.output()}`, { cause: error });
   }
   return { url, process: started };
 };

@@ -3,7 +3,7 @@ import { closeConnections, redis } from '../../../layers/connections';
 import { forgetTenantPlan, tenantPlanKey } from '../../../layers/plans/projection';
 import { setUsage, usageKey } from '../../../layers/plans/quota';
 import { invoke, useTestKeys } from '../support/invoke';
-import { CONNECTOR_SECRET, deliver, eventTypes, newSlug, newTenantId, onboardingCompleted, slugHolder, storedTenant, type TenantShape } from './support';
+import { CONNECTOR_SECRET, deliver, eventTypes, newTenantId, onboardingCompleted, slugHolder, storedTenant, type TenantShape } from './support';
 
 type Mod = Parameters<typeof invoke>[0];
 type Role = 'customer' | 'staff' | 'manager' | 'admin' | 'owner';
