@@ -141,6 +141,7 @@ describe('checkout through faults', () => {
       const { placed, refused } = await rush(shop, CHECKOUTS);
       await Promise.all([platformFaults, podFaults]);
       expect(podKills).toHaveLength(PODS.length * 2);
+      console.info(`pod kills: ${podKills.map((kill) => `${kill.name}#${kill.round} 502×${kill.unreachable}`).join(', ')}`);
       // The kills did land on deliveries: the gateway answered 502 for pods that were gone, and the connector waited them out.
       expect(
         podKills.reduce((sum, kill) => sum + kill.unreachable, 0),

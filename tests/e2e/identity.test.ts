@@ -3,7 +3,7 @@ import { generate } from 'otplib';
 import { v7 as uuidv7 } from 'uuid';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { extractCode, startMailbox, type Mailbox } from '../support/mailbox';
-import { eventually, startSystem, type System } from './support/system';
+import { eventually, productBody, startSystem, type System } from './support/system';
 
 /**
  * The identity flows end to end, through the gateway, over real Kafka, FerretDB, Redis and SMTP:
@@ -113,6 +113,41 @@ describe('a seller from registration to logout', () => {
     const tenant = await system.call<{ id: string; slug: string; plan: string; type: string }>('tenant-get', { token: ownerTokens.accessToken });
     expect(tenant).toMatchObject({ status: 200, body: { id: tenantId, slug, plan: 'PRO', type: 'SELLER_BUSINESS' } });
     await mailTo(email, /welcome/i);
+  });
+
+  it("alerts the seller by email when a variant's stock falls to its threshold, once per descent", async () => {
+    const owner = { token: ownerTokens.accessToken, headers: { 'idempotency-key': uuidv7() } };
+    const created = await post<{ id: string }>(
+      'products-create',
+      productBody({ name: 'Difference Engine mug', variants: [{ sku: 'MUG-L', name: 'Large' }] }),
+      owner,
+    );
+    expect(created.status, JSON.stringify(created.body)).toBe(201);
+    await eventually(
+      async () => ((await system.call('products-get', { path: `/${created.body.id}`, token: ownerTokens.accessToken })).status === 200 ? true : undefined),
+      'the product view (the alert names the product from it)',
+    );
+    const item = { path: `/${created.body.id}/MUG-L`, token: ownerTokens.accessToken };
+    const set = await system.call('inventory-set', { method: 'PUT', ...item, body: { onHand: 5, lowStockThreshold: 2 } });
+    expect(set.status, JSON.stringify(set.body)).toBe(201);
+    const adjust = async (delta: number) => {
+      const adjusted = await system.call('inventory-adjust', {
+        method: 'POST',
+        ...item,
+        body: { delta, reason: 'stock count' },
+        headers: { 'idempotency-key': uuidv7() },
+      });
+      expect(adjusted.status, JSON.stringify(adjusted.body)).toBe(200);
+    };
+    const alerts = () => mailbox.smtp.messages.filter((m) => m.to.includes(email) && /^Low stock/.test(m.subject)).map((m) => m.subject);
+    // 5 → 3 stays above the threshold; 3 → 2 reaches it: the alert. 2 → 1 is the same descent: none.
+    for (const delta of [-2, -1, -1]) await adjust(delta);
+    await mailTo(email, /^Low stock/);
+    // Restocked above the threshold (6) and down to it again (2): a new descent, a second alert. The events of one
+    // variant arrive in order, so by then a stray alert for 2 → 1 would have come too.
+    for (const delta of [+5, -4]) await adjust(delta);
+    await eventually(async () => (alerts().length >= 2 ? true : undefined), 'the alert of the second descent');
+    expect(alerts()).toEqual(['Low stock: Difference Engine mug (MUG-L) has 2 left', 'Low stock: Difference Engine mug (MUG-L) has 2 left']);
   });
 
   it('signs in with TOTP, then with a recovery code', async () => {
