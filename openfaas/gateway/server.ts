@@ -141,7 +141,8 @@ const invoke = async (state: GatewayState, route: Extract<GatewayRoute, { kind: 
   const instance = `urn:request:${callId}`;
   const fn = state.functions.get(route.functionName);
   if (!fn) return writeReply(req, res, errorReply(new NotFoundError('function', route.functionName), instance));
-  if (!fn.handler) {
+  // A function its own pod serves needs no copy loaded here.
+  if (!fn.handler && !state.upstreams[fn.spec.name]) {
     return writeReply(req, res, errorReply(new ServiceUnavailableError(`${fn.spec.name} failed to load: ${fn.loadError}`, 'function_unavailable'), instance));
   }
   const callbackHeader = req.headers['x-callback-url'] as string | undefined;

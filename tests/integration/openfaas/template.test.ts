@@ -82,14 +82,14 @@ describe('node20-middy template (index.js)', () => {
 });
 
 describe('the gateway in front of a function pod (upstreams)', () => {
-  it('forwards path, query, headers and body to the pod, and answers 502 function_unreachable once the pod is gone', async () => {
+  it('forwards path, query, headers and body to the pod (even for a bundle the gateway could not load), and answers 502 function_unreachable once the pod is gone', async () => {
     const pod = await upstream(suite.fixtures.handlerOf('fixture-echo'));
     const gateway = await startGateway({
       port: 0,
       stackPath: suite.fixtures.stackPath,
       distDir: suite.fixtures.distDir,
       devKeysPath: false,
-      upstreams: { 'fixture-echo': pod.url },
+      upstreams: { 'fixture-echo': pod.url, 'fixture-broken': pod.url },
       logger: createLogger({ service: 'gateway', functionName: 'gateway', level: 'silent' }),
     });
     try {
@@ -104,6 +104,9 @@ describe('the gateway in front of a function pod (upstreams)', () => {
       expect(echoed).toMatchObject({ path: '/abc', query: { x: ['1', '2'] }, message: 'via the pod', method: 'POST', callId: 'call-77' });
       // The pod answered, not the gateway's own copy of the bundle, whose cold start saw stack.yml's environment.
       expect(echoed.coldStart).toEqual({});
+
+      // A bundle the gateway itself could not load is no obstacle when a pod serves the function.
+      expect((await fetch(`${gateway.url}/function/fixture-broken`, { method: 'POST' })).status).toBe(200);
 
       pod.process.child.kill('SIGKILL');
       await pod.process.exited;
