@@ -63,20 +63,27 @@ const invocationsOf = async (name: string, code?: string): Promise<number> => {
 const within = (ms: number, check: () => Promise<boolean>): Promise<boolean> =>
   eventually(async () => ((await check()) ? true : undefined), 'a fault condition', ms).catch(() => false);
 
+/** Invocations of a function the gateway has started and not yet answered. */
+const inFlight = async (name: string): Promise<number> => {
+  const { values } = await registry.getSingleMetric('gateway_function_invocation_started')!.get();
+  const started = values.filter((v) => v.labels.function_name === name).reduce((sum, v) => sum + v.value, 0);
+  return started - (await invocationsOf(name));
+};
+
 /**
- * SIGKILLs a pod while deliveries are flowing to it: once the gateway has invoked it again, and
- * it stays dead until the gateway has answered a delivery for it 502 (the connector met it gone)
- * or 15 s pass. Fixed delays missed the deliveries on a faster machine (they all fell in the broker's restart).
+ * SIGKILLs a pod in the middle of a delivery: once the gateway has an invocation of it under way
+ * (or a minute passed without one). It stays dead until the gateway has answered a delivery for it
+ * 502 (the connector met it gone) or 15 s pass. Fixed delays missed the deliveries on a faster
+ * machine: they all fell in the broker's restart.
  */
-const killMidDelivery = async (system: System, name: string): Promise<{ unreachable: number }> => {
-  const invoked = await invocationsOf(name);
-  await within(30_000, async () => (await invocationsOf(name)) > invoked);
+const killMidDelivery = async (system: System, name: string): Promise<{ midDelivery: boolean; unreachable: number }> => {
+  const midDelivery = await within(60_000, async () => (await inFlight(name)) > 0);
   const unreachableBefore = await invocationsOf(name, '502');
   await system.pods[name]!.kill();
   await within(15_000, async () => (await invocationsOf(name, '502')) > unreachableBefore);
   const unreachable = (await invocationsOf(name, '502')) - unreachableBefore;
   await system.pods[name]!.start();
-  return { unreachable };
+  return { midDelivery, unreachable };
 };
 
 /** What the stores themselves say about the run, not the logs. */
@@ -132,22 +139,22 @@ describe('checkout through faults', () => {
         await restartBroker();
       })();
       // Meanwhile each saga consumer's pod is SIGKILLed in the middle of its deliveries, twice.
-      const podKills: { name: string; round: number; unreachable: number }[] = [];
+      const podKills: { name: string; round: number; midDelivery: boolean; unreachable: number }[] = [];
       const podFaults = (async () => {
         for (const round of [1, 2]) {
           for (const name of PODS) podKills.push({ name, round, ...(await killMidDelivery(system, name)) });
         }
       })();
       const { placed, refused } = await rush(shop, CHECKOUTS);
-      await Promise.all([platformFaults, podFaults]);
+      // The driver pays for held orders (the webhooks) while the faults go on, so every saga step has work to be cut short.
+      const [orders] = await Promise.all([driver.untilFinal(placed, 420_000).finally(driver.stop), platformFaults, podFaults]);
       expect(podKills).toHaveLength(PODS.length * 2);
-      console.info(`pod kills: ${podKills.map((kill) => `${kill.name}#${kill.round} 502×${kill.unreachable}`).join(', ')}`);
-      // The kills did land on deliveries: the gateway answered 502 for pods that were gone, and the connector waited them out.
-      expect(
-        podKills.reduce((sum, kill) => sum + kill.unreachable, 0),
-        JSON.stringify(podKills),
-      ).toBeGreaterThan(0);
-      const orders = await driver.untilFinal(placed, 420_000).finally(driver.stop);
+      console.info(
+        `pod kills: ${podKills.map((kill) => `${kill.name}#${kill.round} ${kill.midDelivery ? 'mid-delivery' : 'idle'} 502×${kill.unreachable}`).join(', ')}`,
+      );
+      // The kills did land on deliveries: each pod's first kill cut one short, and the gateway answered 502
+      // for the pod gone (the connector waited it out). A second kill may find the pod's work done.
+      expect(podKills.filter((kill) => kill.round === 1 && (!kill.midDelivery || kill.unreachable === 0))).toEqual([]);
 
       const confirmed = orders.filter((order) => order.state === 'confirmed');
       const cancelled = orders.filter((order) => order.state === 'cancelled');
