@@ -1,6 +1,7 @@
 import { fork, spawn, type ChildProcess } from 'node:child_process';
 import http from 'node:http';
 import path from 'node:path';
+import { TEMPLATE_INDEX } from '../support/template-server';
 
 export const ROOT = path.resolve(__dirname, '../..');
 
@@ -51,7 +52,7 @@ export const request = (url: string, init: { method?: string; headers?: Record<s
  */
 export const coldStart = async (handlerPath: string, port: number, probe: { method: string; path: string }): Promise<number> => {
   const started = process.hrtime.bigint();
-  const child = spawn(process.execPath, [path.join(ROOT, 'openfaas/template/node20-middy/index.js')], {
+  const child = spawn(process.execPath, [TEMPLATE_INDEX], {
     env: { ...process.env, HANDLER_PATH: handlerPath, http_port: String(port), LOG_LEVEL: 'silent' },
     stdio: 'ignore',
   });
@@ -67,41 +68,5 @@ export const coldStart = async (handlerPath: string, port: number, probe: { meth
     }
   } finally {
     await stop(child);
-  }
-};
-
-/** A free loopback port, as the OS hands one out. */
-export const freePort = (): Promise<number> =>
-  new Promise((resolve, reject) => {
-    const server = http.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-
-/**
- * One bundle served by the node20-middy template server, as in its pod (one process, one
- * module instance); resolves once its health route answers.
- */
-export const startTemplate = async (handlerPath: string, env: Record<string, string>): Promise<{ child: ChildProcess; port: number }> => {
-  const port = await freePort();
-  const child = spawn(process.execPath, [path.join(ROOT, 'openfaas/template/node20-middy/index.js')], {
-    env: { ...process.env, ...env, HANDLER_PATH: handlerPath, http_port: String(port) },
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
-  const deadline = Date.now() + 30_000;
-  for (;;) {
-    try {
-      if ((await request(`http://127.0.0.1:${port}/_/health`)).status === 200) return { child, port };
-    } catch {
-      if (child.exitCode !== null) throw new Error(`${handlerPath} exited during start`);
-      if (Date.now() > deadline) {
-        await stop(child);
-        throw new Error(`${handlerPath} did not start within 30 s`);
-      }
-      await new Promise((r) => setTimeout(r, 20));
-    }
   }
 };

@@ -1,8 +1,9 @@
 /**
  * Integration and end-to-end runs talk to real Kafka, FerretDB, Redis and stripe-mock: the launcher
  * reuses running services (or URLs given in the environment) and starts what is missing. Earlier
- * runs' scratch databases are dropped; the catalogue's topics are provisioned here, as the gateway does at start, because the broker never
- * auto-creates one: on a fresh broker no test may depend on another having created its topics.
+ * runs' scratch databases are dropped. The catalogue's topics are provisioned here, as the gateway
+ * does at start, because the broker never auto-creates one: on a fresh broker no test may depend
+ * on another having created its topics.
  */
 export default async function setup(): Promise<void> {
   const { ensureServices } = await import('../../infra/launcher/index');

@@ -11,7 +11,7 @@ import { REPO_ROOT } from '../../../openfaas/paths';
  * as dist/ does.
  */
 export const FIXTURES = path.join(__dirname, 'fixtures');
-export const TEMPLATE_INDEX = path.join(REPO_ROOT, 'openfaas', 'template', 'node20-middy', 'index.js');
+export { TEMPLATE_INDEX } from '../../support/template-server';
 
 export interface FixtureFunction {
   source: string;
