@@ -2,7 +2,8 @@ import { SignJWT, base64url, importJWK } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTokenSigner, generateSigningKey } from '../../layers/auth';
 import { serviceDb } from '../../layers/connections';
-import { newTenant, productBody, startSystem, type Reply, type System } from './support/system';
+import { expectProblem } from './support/problems';
+import { newTenant, productBody, startSystem, type System } from './support/system';
 
 /**
  * Every bad input answers a 4xx RFC 9457 problem and changes nothing: the tenant's products
@@ -28,12 +29,6 @@ beforeAll(async () => {
   productId = created.body.id;
 });
 afterAll(async () => system?.stop());
-
-const expectProblem = (reply: Reply, status: number, code?: string) => {
-  expect(reply.status).toBe(status);
-  expect(reply.headers.get('content-type')).toContain('application/problem+json');
-  expect(reply.body).toMatchObject({ status, title: expect.any(String), type: expect.stringContaining('/problems/'), ...(code ? { code } : {}) });
-};
 
 const create = (init: { body?: unknown; rawBody?: string; headers?: Record<string, string>; token?: string }) =>
   system.call('products-create', {

@@ -2,7 +2,8 @@ import { v7 as uuidv7 } from 'uuid';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { serviceDb } from '../../layers/connections';
 import { openShop, settle, type Order, type Shop } from './support/commerce';
-import { eventually, startSystem, type Reply, type System } from './support/system';
+import { expectProblem } from './support/problems';
+import { eventually, startSystem, type System } from './support/system';
 
 /**
  * Commerce's bad input through the gateway: each answers a 4xx RFC 9457 problem and changes
@@ -20,12 +21,6 @@ beforeAll(async () => {
   await eventually(async () => ((await shop.view()).stock?.[shop.sku]?.available === 5 ? true : undefined), 'the stock in the product view');
 });
 afterAll(async () => system?.stop());
-
-const expectProblem = (reply: Reply, status: number, code: string) => {
-  expect(reply.status, JSON.stringify(reply.body)).toBe(status);
-  expect(reply.headers.get('content-type')).toContain('application/problem+json');
-  expect(reply.body).toMatchObject({ status, code, title: expect.any(String), type: expect.stringContaining('/problems/') });
-};
 
 /** Everything of the tenant's that a commerce call could change. */
 const snapshot = async (tenantId: string) => {

@@ -3,24 +3,15 @@ import { InMemorySpanExporter } from '@opentelemetry/sdk-trace-base';
 import { describe, expect, it } from 'vitest';
 import { httpErrors } from '../../../../layers/http/http-errors';
 import { observed } from '../../../../layers/http/observe';
-import { openfaas, type OpenFaasContext } from '../../../../layers/http/openfaas';
+import { openfaas } from '../../../../layers/http/openfaas';
 import { createLogger } from '../../../../layers/logger';
 import { initTracing } from '../../../../layers/tracing';
+import { callHandler } from '../../events/support';
 
 const exporter = new InMemorySpanExporter();
 initTracing({ serviceName: 'test', exporter });
 
 const TRACE_ID = '4bf92f3577b34da6a3ce929d0e0e4736';
-
-const context = (): OpenFaasContext & { reply?: unknown } => {
-  const ctx: OpenFaasContext & { reply?: unknown } = {
-    status: () => ctx,
-    headers: () => ctx,
-    succeed: (value) => (ctx.reply = value),
-    fail: (error) => (ctx.reply = error),
-  };
-  return ctx;
-};
 
 describe('logs and traces agree', () => {
   it("every line an invocation logs carries the caller's trace_id and the function's own server span", async () => {
@@ -42,7 +33,7 @@ describe('logs and traces agree', () => {
         }) as never,
     );
 
-    await handler({ body: '', headers: { traceparent: `00-${TRACE_ID}-00f067aa0ba902b7-01` }, method: 'GET', query: {}, path: '/o-1' }, context());
+    await callHandler(handler, { method: 'GET', path: '/o-1', headers: { traceparent: `00-${TRACE_ID}-00f067aa0ba902b7-01` } });
 
     const server = exporter.getFinishedSpans().find((span) => span.attributes['faas.name'] === 'orders-get')!;
     expect(server.spanContext().traceId).toBe(TRACE_ID);
